@@ -1,0 +1,1 @@
+//! Terraform plugin protocol 6.10 and go-plugin gRPC definitions, compiled without a system protoc.

@@ -1,0 +1,1 @@
+//! Azure Resource Manager client: credentials, retries, LROs, paging, typed models.

@@ -1,0 +1,1 @@
+//! go-plugin serving for a Terraform provider: handshake, AutoMTLS, controller, debug mode.

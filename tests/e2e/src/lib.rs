@@ -1,0 +1,1 @@
+//! End-to-end tests: real Terraform 1.15.5 driving the provider against the ARM emulator.
