@@ -23,7 +23,9 @@ pub enum Value {
     /// An object carries exactly the attributes of its type.
     Object(BTreeMap<String, Value>),
     Tuple(Vec<Value>),
-    /// A known, non-null value in a `dynamic` slot, with the concrete type it was encoded with.
+    /// A value in a `dynamic` slot, with the concrete type it was encoded with. The inner value
+    /// may itself be null or unknown (go-cty wraps those when their type is known); a `dynamic`
+    /// value whose type is not known either is plain `Null` or `Unknown`.
     Dynamic(Type, Box<Value>),
 }
 
@@ -59,6 +61,23 @@ impl Value {
         Value::String(s.into())
     }
 
+    /// What kind of value this is, for error messages.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Unknown(_) => "unknown",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Set(_) => "set",
+            Value::Map(_) => "map",
+            Value::Object(_) => "object",
+            Value::Tuple(_) => "tuple",
+            Value::Dynamic(..) => "dynamic value",
+        }
+    }
+
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
@@ -71,7 +90,9 @@ impl Value {
     pub fn is_wholly_known(&self) -> bool {
         match self {
             Value::Unknown(_) => false,
-            Value::List(v) | Value::Set(v) | Value::Tuple(v) => v.iter().all(Value::is_wholly_known),
+            Value::List(v) | Value::Set(v) | Value::Tuple(v) => {
+                v.iter().all(Value::is_wholly_known)
+            }
             Value::Map(m) | Value::Object(m) => m.values().all(Value::is_wholly_known),
             Value::Dynamic(_, v) => v.is_wholly_known(),
             _ => true,
