@@ -1,0 +1,636 @@
+//! The HTTP core: configuration, one request with retries, and the JSON convenience methods.
+//!
+//! Every request goes through [`ArmClient::send`], which attaches the bearer token, retries what
+//! is safe to retry (see [`crate::retry`]), maps failures onto [`ArmError`], and gives up as soon
+//! as the cancellation token fires — in-flight requests included — so a Terraform stop is
+//! honoured promptly. Tokens are requested per attempt from a cache, so a token that expires
+//! during a long backoff is refreshed before the next attempt.
+
+use crate::credentials::{error_chain, Credentials, TokenSource};
+use crate::environment::{CloudEnvironment, Endpoints};
+use crate::error::{ArmError, ServiceError};
+use crate::retry::{self, RetryPolicy};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE, RETRY_AFTER};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+pub use reqwest::Method;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+const READ_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Query parameters shown in logs and errors; all others are redacted (they may carry tokens).
+const LOGGED_QUERY_PARAMS: &[&str] = &[
+    "api-version",
+    "$expand",
+    "$filter",
+    "$top",
+    "$select",
+    "$orderby",
+];
+
+/// Everything needed to build an [`ArmClient`].
+#[derive(Clone, Debug)]
+pub struct ArmConfig {
+    pub environment: CloudEnvironment,
+    /// Replaces the environment's ARM endpoint (e.g. an emulator). Must be https.
+    pub resource_manager_endpoint: Option<Url>,
+    /// Replaces the environment's Entra ID authority host. Must be https.
+    pub authority_host: Option<Url>,
+    /// PEM file of extra root certificates trusted for both the token endpoint and ARM.
+    pub ca_certificate_file: Option<PathBuf>,
+    pub credentials: Credentials,
+    /// Sent as `User-Agent`, e.g. `terraform-provider-hotpatch/0.1.0` (see [`user_agent`]).
+    pub user_agent: String,
+    pub retry: RetryPolicy,
+    /// Wait between LRO polls when the service sends no `Retry-After`.
+    pub poll_interval: Duration,
+}
+
+impl ArmConfig {
+    /// Public cloud, default retry policy, 2 s poll interval.
+    pub fn new(credentials: Credentials, user_agent: impl Into<String>) -> Self {
+        ArmConfig {
+            environment: CloudEnvironment::Public,
+            resource_manager_endpoint: None,
+            authority_host: None,
+            ca_certificate_file: None,
+            credentials,
+            user_agent: user_agent.into(),
+            retry: RetryPolicy::default(),
+            poll_interval: Duration::from_secs(2),
+        }
+    }
+}
+
+/// `product/version`, the user agent format ARM expects (e.g.
+/// `terraform-provider-hotpatch/0.1.0`).
+pub fn user_agent(product: &str, version: &str) -> String {
+    format!("{product}/{version}")
+}
+
+/// One ARM request. `path` is an ARM path (`/subscriptions/...`, optionally with a query) joined
+/// to the resource manager endpoint, or an absolute URL on that same endpoint (a `nextLink` or a
+/// monitor URL, used verbatim).
+#[derive(Clone, Debug)]
+pub struct ArmRequest {
+    pub method: Method,
+    pub path: String,
+    /// Added as `api-version` unless the URL already has one.
+    pub api_version: Option<String>,
+    pub body: Option<Vec<u8>>,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// Whether the request may be repeated after it reached the server. Defaults to true for
+    /// everything but POST.
+    pub idempotent: bool,
+}
+
+impl ArmRequest {
+    pub fn new(method: Method, path: impl Into<String>, api_version: impl Into<String>) -> Self {
+        let idempotent = method != Method::POST;
+        ArmRequest {
+            method,
+            path: path.into(),
+            api_version: Some(api_version.into()),
+            body: None,
+            headers: Vec::new(),
+            idempotent,
+        }
+    }
+
+    /// A GET of an absolute URL used verbatim (no api-version added).
+    pub fn get_url(url: impl Into<String>) -> Self {
+        ArmRequest {
+            method: Method::GET,
+            path: url.into(),
+            api_version: None,
+            body: None,
+            headers: Vec::new(),
+            idempotent: true,
+        }
+    }
+
+    /// Sets a JSON body.
+    pub fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Result<Self, ArmError> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| ArmError::Config(format!("cannot serialize request body: {e}")))?;
+        self.body = Some(bytes);
+        Ok(self)
+    }
+
+    /// Adds a header (e.g. `If-Match`).
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// Marks the request as safe (or not) to repeat after it reached the server.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+}
+
+/// A successful response, fully read.
+#[derive(Clone, Debug)]
+pub struct ArmResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+    /// Request URL, query values redacted.
+    pub url: String,
+    pub method: Method,
+}
+
+impl ArmResponse {
+    /// A header as a string, if present and valid UTF-8.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// `x-ms-request-id`.
+    pub fn request_id(&self) -> Option<&str> {
+        self.header("x-ms-request-id")
+    }
+
+    /// Decodes the body; an empty body decodes as JSON `null` (so `Option<T>`, `()` and
+    /// `serde_json::Value` accept it).
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ArmError> {
+        decode(&self.method, &self.url, &self.body)
+    }
+}
+
+pub(crate) fn decode<T: DeserializeOwned>(
+    method: &Method,
+    url: &str,
+    body: &[u8],
+) -> Result<T, ArmError> {
+    let empty = body.iter().all(u8::is_ascii_whitespace);
+    let res = if empty {
+        serde_json::from_slice(b"null")
+    } else {
+        serde_json::from_slice(body)
+    };
+    res.map_err(|e| ArmError::Decode {
+        method: method.to_string(),
+        url: url.to_string(),
+        message: e.to_string(),
+        body: String::from_utf8_lossy(&body[..body.len().min(4096)]).into_owned(),
+    })
+}
+
+/// Client for Azure Resource Manager. Cheap to clone; clones share the connection pool and token
+/// cache.
+#[derive(Clone)]
+pub struct ArmClient {
+    pub(crate) inner: Arc<Inner>,
+    pub(crate) cancel: CancellationToken,
+}
+
+pub(crate) struct Inner {
+    http: reqwest::Client,
+    pub(crate) endpoints: Endpoints,
+    tokens: TokenSource,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) poll_interval: Duration,
+}
+
+impl std::fmt::Debug for ArmClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArmClient")
+            .field("endpoints", &self.inner.endpoints)
+            .finish_non_exhaustive()
+    }
+}
+
+fn load_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, ArmError> {
+    let pem = std::fs::read(path).map_err(|e| {
+        ArmError::Config(format!(
+            "cannot read ca_certificate_file {}: {e}",
+            path.display()
+        ))
+    })?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        ArmError::Config(format!(
+            "ca_certificate_file {} is not a PEM bundle: {}",
+            path.display(),
+            error_chain(&e)
+        ))
+    })?;
+    if certs.is_empty() {
+        return Err(ArmError::Config(format!(
+            "ca_certificate_file {} contains no certificates",
+            path.display()
+        )));
+    }
+    Ok(certs)
+}
+
+fn http_client(
+    user_agent: &str,
+    roots: &[reqwest::Certificate],
+    https_only: bool,
+) -> Result<reqwest::Client, ArmError> {
+    reqwest::Client::builder()
+        .user_agent(user_agent)
+        .tls_certs_merge(roots.iter().cloned())
+        .https_only(https_only)
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(CONNECT_TIMEOUT)
+        .read_timeout(READ_TIMEOUT)
+        .build()
+        .map_err(|e| ArmError::Config(format!("cannot build HTTP client: {}", error_chain(&e))))
+}
+
+impl ArmClient {
+    /// Builds a client. Nothing is sent until the first request (the token is acquired lazily).
+    pub fn new(config: ArmConfig, cancel: CancellationToken) -> Result<Self, ArmError> {
+        let endpoints = Endpoints::resolve(
+            config.environment,
+            config.resource_manager_endpoint.as_ref(),
+            config.authority_host.as_ref(),
+        )?;
+        let roots = match &config.ca_certificate_file {
+            Some(p) => load_ca_file(p)?,
+            None => Vec::new(),
+        };
+        let http = http_client(&config.user_agent, &roots, true)?;
+        let imds = http_client(&config.user_agent, &roots, false)?;
+        let credential = config
+            .credentials
+            .build(&endpoints.authority_host, http.clone(), imds)?;
+        let tokens = TokenSource::new(credential, endpoints.scope.clone());
+        let mut retry = config.retry;
+        retry.max_attempts = retry.max_attempts.max(1);
+        tracing::debug!(
+            credential = config.credentials.kind(),
+            resource_manager = %endpoints.resource_manager,
+            authority_host = %endpoints.authority_host,
+            "configured ARM client"
+        );
+        Ok(ArmClient {
+            inner: Arc::new(Inner {
+                http,
+                endpoints,
+                tokens,
+                retry,
+                poll_interval: config.poll_interval,
+            }),
+            cancel,
+        })
+    }
+
+    /// The same client observing another cancellation token (e.g. a per-operation child token).
+    pub fn with_cancellation(&self, cancel: CancellationToken) -> Self {
+        ArmClient {
+            inner: self.inner.clone(),
+            cancel,
+        }
+    }
+
+    /// The cancellation token this client observes.
+    pub fn cancellation_token(&self) -> &CancellationToken {
+        &self.cancel
+    }
+
+    /// Endpoints and token scope in effect.
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.inner.endpoints
+    }
+
+    /// Resolves `path` (ARM path or same-endpoint absolute URL) and adds the api-version.
+    pub(crate) fn resolve(&self, path: &str, api_version: Option<&str>) -> Result<Url, ArmError> {
+        let base = &self.inner.endpoints.resource_manager;
+        let mut url = if path.starts_with('/') {
+            let joined = format!("{}{}", base.as_str().trim_end_matches('/'), path);
+            Url::parse(&joined)
+                .map_err(|e| ArmError::Config(format!("invalid ARM path {path:?}: {e}")))?
+        } else {
+            let url = Url::parse(path).map_err(|e| ArmError::Protocol {
+                url: path.to_string(),
+                message: format!("not an absolute URL: {e}"),
+            })?;
+            let same_origin = url.scheme() == "https"
+                && url
+                    .host_str()
+                    .zip(base.host_str())
+                    .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
+                && url.port_or_known_default() == base.port_or_known_default();
+            if !same_origin {
+                return Err(ArmError::Protocol {
+                    url: redact_url(&url),
+                    message: format!(
+                        "refusing to follow a URL outside the resource manager endpoint {base}"
+                    ),
+                });
+            }
+            url
+        };
+        if let Some(v) = api_version {
+            if !url.query_pairs().any(|(k, _)| k == "api-version") {
+                url.query_pairs_mut().append_pair("api-version", v);
+            }
+        }
+        Ok(url)
+    }
+
+    /// Sends one request with retries. Non-2xx answers become [`ArmError::Service`].
+    pub async fn send(&self, request: ArmRequest) -> Result<ArmResponse, ArmError> {
+        let url = self.resolve(&request.path, request.api_version.as_deref())?;
+        self.execute(&request, url).await
+    }
+
+    pub(crate) async fn execute(
+        &self,
+        request: &ArmRequest,
+        url: Url,
+    ) -> Result<ArmResponse, ArmError> {
+        let policy = &self.inner.retry;
+        let shown_url = redact_url(&url);
+        let mut waited = Duration::ZERO;
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let outcome = self.attempt(request, &url, &shown_url, attempt).await;
+            let (err, retry_after) = match outcome {
+                Ok(resp) if (200..300).contains(&resp.status) => return Ok(resp),
+                Ok(resp) => {
+                    let err = ServiceError::from_response(
+                        resp.status,
+                        request.method.as_str(),
+                        &shown_url,
+                        resp.request_id().map(str::to_string),
+                        resp.header("x-ms-correlation-request-id")
+                            .map(str::to_string),
+                        &resp.body,
+                    );
+                    let may_retry = retry::is_retryable_status(err.status, &err.error)
+                        && (request.idempotent || retry::rejected_unprocessed(err.status));
+                    let retry_after = resp
+                        .header(RETRY_AFTER.as_str())
+                        .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
+                    if !may_retry {
+                        return Err(ArmError::Service(Box::new(err)));
+                    }
+                    (ArmError::Service(Box::new(err)), retry_after)
+                }
+                Err(ArmError::Transport {
+                    method,
+                    url,
+                    message,
+                    not_sent,
+                }) => {
+                    let retryable = (request.idempotent || not_sent) && !is_tls_failure(&message);
+                    let err = ArmError::Transport {
+                        method,
+                        url,
+                        message,
+                        not_sent,
+                    };
+                    if !retryable {
+                        return Err(err);
+                    }
+                    (err, None)
+                }
+                Err(other) => return Err(other),
+            };
+            if attempt >= policy.max_attempts {
+                tracing::debug!(attempt, "giving up after the maximum number of attempts");
+                return Err(err);
+            }
+            let delay = policy.delay(attempt, retry_after);
+            if waited + delay > policy.max_total_wait {
+                tracing::debug!(?delay, ?waited, "giving up: retry wait budget exhausted");
+                return Err(err);
+            }
+            tracing::debug!(
+                method = %request.method,
+                url = %shown_url,
+                attempt,
+                ?delay,
+                server_hint = retry_after.is_some(),
+                error = %err,
+                "retrying ARM request"
+            );
+            retry::sleep(&self.cancel, delay).await?;
+            waited += delay;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        request: &ArmRequest,
+        url: &Url,
+        shown_url: &str,
+        attempt: u32,
+    ) -> Result<ArmResponse, ArmError> {
+        if self.cancel.is_cancelled() {
+            return Err(ArmError::Cancelled);
+        }
+        let token = tokio::select! {
+            biased;
+            _ = self.cancel.cancelled() => return Err(ArmError::Cancelled),
+            t = self.inner.tokens.token() => t?,
+        };
+        let mut builder = self
+            .inner
+            .http
+            .request(request.method.clone(), url.clone())
+            .bearer_auth(token.expose())
+            .header(ACCEPT, "application/json");
+        if let Some(body) = &request.body {
+            builder = builder
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        } else if matches!(request.method, Method::PUT | Method::PATCH | Method::POST) {
+            builder = builder.header(reqwest::header::CONTENT_LENGTH, "0");
+        }
+        for (k, v) in &request.headers {
+            builder = builder.header(k.clone(), v.clone());
+        }
+        tracing::debug!(method = %request.method, url = %shown_url, attempt, "ARM request");
+        let started = Instant::now();
+        let exchange = async {
+            let resp = builder.send().await?;
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            let body = resp.bytes().await?;
+            Ok::<_, reqwest::Error>((status, headers, body.to_vec()))
+        };
+        let result = tokio::select! {
+            biased;
+            _ = self.cancel.cancelled() => return Err(ArmError::Cancelled),
+            r = exchange => r,
+        };
+        match result {
+            Ok((status, headers, body)) => {
+                let resp = ArmResponse {
+                    status,
+                    headers,
+                    body,
+                    url: shown_url.to_string(),
+                    method: request.method.clone(),
+                };
+                tracing::debug!(
+                    method = %request.method,
+                    url = %shown_url,
+                    attempt,
+                    status,
+                    request_id = resp.request_id().unwrap_or("-"),
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "ARM response"
+                );
+                Ok(resp)
+            }
+            Err(e) => {
+                let message = error_chain(&e);
+                tracing::debug!(
+                    method = %request.method,
+                    url = %shown_url,
+                    attempt,
+                    error = %message,
+                    "ARM request failed"
+                );
+                Err(ArmError::Transport {
+                    method: request.method.to_string(),
+                    url: shown_url.to_string(),
+                    not_sent: e.is_connect(),
+                    message,
+                })
+            }
+        }
+    }
+
+    // ----- JSON convenience methods -----------------------------------------------------------
+
+    /// `GET path` → `T`.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        api_version: &str,
+    ) -> Result<T, ArmError> {
+        self.send(ArmRequest::new(Method::GET, path, api_version))
+            .await?
+            .json()
+    }
+
+    /// `GET path` → `Some(T)`, or `None` when ARM answers 404.
+    pub async fn get_optional<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        api_version: &str,
+    ) -> Result<Option<T>, ArmError> {
+        match self.get(path, api_version).await {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Synchronous `PUT path` with a JSON body.
+    pub async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        api_version: &str,
+        body: &B,
+    ) -> Result<T, ArmError> {
+        self.send(ArmRequest::new(Method::PUT, path, api_version).json(body)?)
+            .await?
+            .json()
+    }
+
+    /// Synchronous `PATCH path` with a JSON body.
+    pub async fn patch<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        api_version: &str,
+        body: &B,
+    ) -> Result<T, ArmError> {
+        self.send(ArmRequest::new(Method::PATCH, path, api_version).json(body)?)
+            .await?
+            .json()
+    }
+
+    /// `POST path` with a JSON body; not repeated once it reached the server (except after a
+    /// 429, which ARM sends before processing).
+    pub async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        api_version: &str,
+        body: &B,
+    ) -> Result<T, ArmError> {
+        self.send(ArmRequest::new(Method::POST, path, api_version).json(body)?)
+            .await?
+            .json()
+    }
+
+    /// `POST path` for read-only actions (e.g. a Resource Graph query): retried like a GET.
+    pub async fn post_idempotent<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        api_version: &str,
+        body: &B,
+    ) -> Result<T, ArmError> {
+        self.send(
+            ArmRequest::new(Method::POST, path, api_version)
+                .json(body)?
+                .idempotent(true),
+        )
+        .await?
+        .json()
+    }
+
+    /// Synchronous `DELETE path` (a 202 is not followed; use `delete_lro` for that).
+    pub async fn delete(&self, path: &str, api_version: &str) -> Result<(), ArmError> {
+        self.send(ArmRequest::new(Method::DELETE, path, api_version))
+            .await
+            .map(|_| ())
+    }
+}
+
+fn is_tls_failure(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("certificate") || m.contains("invalidcertificate") || m.contains("handshake")
+}
+
+/// The URL with query values redacted except well-known harmless ones.
+pub(crate) fn redact_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    if url.query().is_some() {
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| {
+                let keep = LOGGED_QUERY_PARAMS
+                    .iter()
+                    .any(|p| p.eq_ignore_ascii_case(&k));
+                let v = if keep {
+                    v.into_owned()
+                } else {
+                    "REDACTED".into()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        shown.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    shown.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_query_values() {
+        let u = Url::parse("https://h/x?api-version=1&sig=secret&$skiptoken=abc").unwrap();
+        let s = redact_url(&u);
+        assert!(s.contains("api-version=1"));
+        assert!(!s.contains("secret"));
+        assert!(!s.contains("abc"));
+    }
+}
