@@ -1,0 +1,260 @@
+//! The out-of-band control surface (`/_admin/...`, JSON, no ARM auth). Tests use it (or the
+//! typed methods on `EmulatorHandle`, which call the same functions) to read the request log,
+//! inject faults, and change resources the way Azure would behind a client's back (agent
+//! disconnects, a license canceled in the portal, an OS upgrade).
+
+use http::{Method, StatusCode};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::config::ThrottleConfig;
+use crate::faults::{Fault, FaultAction};
+use crate::hybridcompute::{license_profiles, machines};
+use crate::reply::Reply;
+use crate::router::Req;
+use crate::state::{lock, State};
+use crate::{lro, seed};
+
+/// Out-of-band machine changes; absent fields are left alone.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MachineChanges {
+    /// `Connected`, `Disconnected`, `Error`.
+    pub status: Option<String>,
+    pub os_name: Option<String>,
+    pub os_sku: Option<String>,
+    pub os_version: Option<String>,
+    pub os_type: Option<String>,
+    /// Sets the Windows hotpatch intent directly (no evaluation).
+    pub enable_hotpatching: Option<bool>,
+    /// Sets `patchSettings.status.hotpatchEnablementStatus` directly.
+    pub hotpatch_enablement_status: Option<String>,
+    pub tags: Option<Value>,
+}
+
+pub(crate) fn error(status: StatusCode, message: impl Into<String>) -> Reply {
+    Reply::json(
+        status,
+        json!({ "error": { "code": "AdminError", "message": message.into() } }),
+    )
+}
+
+fn key_for(state: &State, name: &str) -> Result<String, String> {
+    lock(&state.store)
+        .find_machine_key(name)
+        .ok_or_else(|| format!("machine '{name}' not found"))
+}
+
+pub(crate) fn machine(state: &State, name: &str) -> Option<Value> {
+    let key = key_for(state, name).ok()?;
+    let mut store = lock(&state.store);
+    store.tick(&state.config);
+    machines::render(state, &store, &key)
+}
+
+pub(crate) fn license_profile(state: &State, name: &str) -> Option<Value> {
+    let key = key_for(state, name).ok()?;
+    let mut store = lock(&state.store);
+    store.tick(&state.config);
+    license_profiles::render_by_key(state, &store, &key)
+}
+
+pub(crate) fn set_machine(
+    state: &State,
+    name: &str,
+    changes: &MachineChanges,
+) -> Result<(), String> {
+    let key = key_for(state, name)?;
+    let mut store = lock(&state.store);
+    let m = store
+        .machines
+        .get_mut(&key)
+        .ok_or_else(|| format!("machine '{name}' not found"))?;
+    let fields = [
+        ("status", &changes.status),
+        ("osName", &changes.os_name),
+        ("osSku", &changes.os_sku),
+        ("osVersion", &changes.os_version),
+        ("osType", &changes.os_type),
+    ];
+    for (field, value) in fields {
+        if let Some(v) = value {
+            m.properties.insert(field.into(), json!(v));
+            if field == "status" {
+                m.properties.insert(
+                    "lastStatusChange".into(),
+                    json!(lro::rfc3339(time::OffsetDateTime::now_utc())),
+                );
+            }
+        }
+    }
+    if let Some(tags) = &changes.tags {
+        m.tags = (!tags.is_null()).then(|| tags.clone());
+    }
+    if let Some(b) = changes.enable_hotpatching {
+        m.patch_settings_mut(machines::WINDOWS_CONFIG)
+            .insert("enableHotpatching".into(), json!(b));
+    }
+    if let Some(s) = &changes.hotpatch_enablement_status {
+        m.evaluations
+            .retain(|e| e.config_key != machines::WINDOWS_CONFIG);
+        m.set_hotpatch_status(machines::WINDOWS_CONFIG, s, None);
+    }
+    Ok(())
+}
+
+pub(crate) fn cancel_hotpatch(state: &State, name: &str) -> Result<(), String> {
+    let key = key_for(state, name)?;
+    let mut store = lock(&state.store);
+    if license_profiles::cancel_hotpatch(&mut store, &key) {
+        Ok(())
+    } else {
+        Err(format!(
+            "machine '{name}' has no Hotpatch feature in its license profile"
+        ))
+    }
+}
+
+pub(crate) fn delete_license_profile(state: &State, name: &str) -> Result<(), String> {
+    let key = key_for(state, name)?;
+    let mut store = lock(&state.store);
+    store
+        .license_profiles
+        .remove(&key)
+        .map(|_| ())
+        .ok_or_else(|| format!("machine '{name}' has no license profile"))
+}
+
+pub(crate) fn inject(state: &State, fault: Fault) {
+    if let FaultAction::FailNextLro { message } = &fault.action {
+        let times = fault.count.unwrap_or(1);
+        let mut store = lock(&state.store);
+        for _ in 0..times {
+            store.lro_failures.push_back(message.clone());
+        }
+        return;
+    }
+    lock(&state.faults).rules.push(fault);
+}
+
+pub(crate) fn clear_faults(state: &State) {
+    lock(&state.faults).rules.clear();
+    lock(&state.store).lro_failures.clear();
+}
+
+pub(crate) fn info(state: &State) -> Value {
+    let store = lock(&state.store);
+    let machines: Vec<Value> = store
+        .machines
+        .values()
+        .map(|m| json!({ "name": m.name, "id": m.id(&state.config.subscription_id) }))
+        .collect();
+    json!({
+        "base_url": state.base_url,
+        "tenant_id": state.config.tenant_id,
+        "client_id": state.config.clients.first().map(|c| c.client_id.clone()),
+        "subscription_id": state.config.subscription_id,
+        "resource_group": seed::RESOURCE_GROUP,
+        "location": seed::LOCATION,
+        "machines": machines,
+    })
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(req: &Req) -> Result<T, Reply> {
+    serde_json::from_slice(&req.body)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, format!("invalid JSON body: {e}")))
+}
+
+fn result(r: Result<(), String>) -> Reply {
+    match r {
+        Ok(()) => Reply::empty(StatusCode::NO_CONTENT),
+        Err(e) => error(StatusCode::NOT_FOUND, e),
+    }
+}
+
+pub(crate) fn handle(state: &State, req: &Req) -> Reply {
+    let segs: Vec<&str> = req.path.split('/').filter(|s| !s.is_empty()).collect();
+    let m = &req.method;
+    match (segs.get(1..).unwrap_or(&[]), m) {
+        (["health"], _) => Reply::ok(json!({ "status": "ok" })),
+        (["info"], &Method::GET) => Reply::ok(info(state)),
+        (["requests"], &Method::GET) => {
+            Reply::ok(serde_json::to_value(&*lock(&state.log)).unwrap_or(Value::Null))
+        }
+        (["requests"], &Method::DELETE) => {
+            lock(&state.log).clear();
+            Reply::empty(StatusCode::NO_CONTENT)
+        }
+        (["faults"], &Method::GET) => {
+            Reply::ok(serde_json::to_value(&lock(&state.faults).rules).unwrap_or(Value::Null))
+        }
+        (["faults"], &Method::POST) => match parse::<Fault>(req) {
+            Ok(f) => {
+                inject(state, f);
+                Reply::empty(StatusCode::NO_CONTENT)
+            }
+            Err(r) => r,
+        },
+        (["faults"], &Method::DELETE) => {
+            clear_faults(state);
+            Reply::empty(StatusCode::NO_CONTENT)
+        }
+        (["latency"], &Method::PUT) => match parse::<Value>(req) {
+            Ok(v) => match v.get("ms").and_then(Value::as_u64) {
+                Some(ms) => {
+                    lock(&state.faults).base_latency_ms = ms;
+                    Reply::empty(StatusCode::NO_CONTENT)
+                }
+                None => error(StatusCode::BAD_REQUEST, "expected {\"ms\": <u64>}"),
+            },
+            Err(r) => r,
+        },
+        (["throttle"], &Method::GET) => {
+            Reply::ok(serde_json::to_value(lock(&state.throttle).config).unwrap_or(Value::Null))
+        }
+        (["throttle"], &Method::PUT) => match parse::<ThrottleConfig>(req) {
+            Ok(c) => {
+                lock(&state.throttle).reconfigure(c);
+                Reply::empty(StatusCode::NO_CONTENT)
+            }
+            Err(r) => r,
+        },
+        (["token"], &Method::POST) => {
+            let client = state
+                .config
+                .clients
+                .first()
+                .map(|c| c.client_id.clone())
+                .unwrap_or_default();
+            let t = crate::token::mint(state, &client, state.config.token_lifetime);
+            Reply::ok(json!({ "access_token": t }))
+        }
+        (["machines", name], &Method::GET) => match machine(state, name) {
+            Some(b) => Reply::ok(b),
+            None => error(StatusCode::NOT_FOUND, format!("machine '{name}' not found")),
+        },
+        (["machines", name], &Method::PATCH) => match parse::<MachineChanges>(req) {
+            Ok(c) => result(set_machine(state, name, &c)),
+            Err(r) => r,
+        },
+        (["machines", name, "license-profile"], &Method::GET) => {
+            match license_profile(state, name) {
+                Some(b) => Reply::ok(b),
+                None => error(
+                    StatusCode::NOT_FOUND,
+                    format!("no license profile for '{name}'"),
+                ),
+            }
+        }
+        (["machines", name, "license-profile"], &Method::DELETE) => {
+            result(delete_license_profile(state, name))
+        }
+        (["machines", name, "license-profile", "cancel-hotpatch"], &Method::POST) => {
+            result(cancel_hotpatch(state, name))
+        }
+        _ => error(
+            StatusCode::NOT_FOUND,
+            format!("no admin endpoint {} {}", req.method, req.path),
+        ),
+    }
+}
