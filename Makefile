@@ -1,0 +1,27 @@
+# The two commands a newcomer runs: `make demo` and `make test`.
+# Both need only cargo and python3; Terraform 1.15.5 is fetched on first use
+# (tests/tools/install-terraform.py) into the ignored .tools/ folder.
+
+CARGO ?= cargo
+
+.PHONY: demo test lint build bench terraform
+
+demo:
+	bash tests/tools/demo.sh
+
+test: terraform lint
+	$(CARGO) build --workspace --bins
+	$(CARGO) test --workspace --no-fail-fast
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+build:
+	$(CARGO) build --workspace --release --bins
+
+bench: terraform
+	bash tests/tools/bench-coldstart.sh
+
+terraform:
+	python3 tests/tools/install-terraform.py

@@ -1,0 +1,51 @@
+//! Where the repository, the built provider and the shared contract data are.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The repository root (this crate lives in `tests/e2e`).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
+}
+
+/// The folder holding `terraform-provider-hotpatch`, built once per test process.
+///
+/// `HOTPATCH_PROVIDER_DIR` overrides it (e.g. a release build); otherwise the debug binary is
+/// built with cargo, which is a no-op when `make test` already built it.
+pub fn provider_dir() -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        if let Ok(dir) = std::env::var("HOTPATCH_PROVIDER_DIR") {
+            return PathBuf::from(dir);
+        }
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args([
+                "build",
+                "-p",
+                "terraform-provider-hotpatch",
+                "--bin",
+                "terraform-provider-hotpatch",
+            ])
+            .current_dir(repo_root())
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "building the provider failed");
+        let target = std::env::var("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| repo_root().join("target"));
+        target.join("debug")
+    })
+    .clone()
+}
+
+/// The official ARM specs beside the repository (`../shared/arm/specs`), when present.
+/// Only tests read them; the product never does.
+pub fn shared_arm_dir() -> Option<PathBuf> {
+    let dir = repo_root().join("../shared/arm");
+    dir.is_dir().then_some(dir)
+}

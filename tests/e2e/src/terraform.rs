@@ -1,0 +1,170 @@
+//! Running the real Terraform CLI against the provider under test.
+//!
+//! Terraform is found (or fetched) by `tests/tools/install-terraform.py`, so the tests drive
+//! exactly what users run. The provider is wired in with a `dev_overrides` CLI config: no
+//! registry, no `init`, no lock file (PROTOCOL.md 6.2), which is also why no test runs `init`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use crate::paths::{provider_dir, repo_root};
+
+/// What a finished Terraform command printed and how it exited.
+#[derive(Debug)]
+pub struct TfOutput {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl TfOutput {
+    fn from_output(out: Output) -> Self {
+        TfOutput {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Both streams, for assertion messages.
+    pub fn combined(&self) -> String {
+        format!(
+            "exit code {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+
+    /// Panics with everything Terraform printed unless it exited 0.
+    pub fn success(self) -> Self {
+        assert_eq!(self.code, 0, "terraform failed:\n{}", self.combined());
+        self
+    }
+
+    /// Panics unless it failed; returns the output for message assertions.
+    pub fn failure(self) -> Self {
+        assert_ne!(
+            self.code,
+            0,
+            "terraform unexpectedly succeeded:\n{}",
+            self.combined()
+        );
+        self
+    }
+}
+
+/// Path of the Terraform 1.15.5 CLI, installed once per test process.
+pub fn terraform_cli() -> &'static Path {
+    static CLI: OnceLock<PathBuf> = OnceLock::new();
+    CLI.get_or_init(|| {
+        let script = repo_root().join("tests/tools/install-terraform.py");
+        let out = Command::new("python3")
+            .arg(&script)
+            .output()
+            .unwrap_or_else(|e| panic!("running {}: {e}", script.display()));
+        assert!(
+            out.status.success(),
+            "installing terraform failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+    })
+}
+
+/// A Terraform working directory with its own CLI config and environment.
+pub struct Terraform {
+    dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl Terraform {
+    /// A fresh working directory whose CLI config points `seedlabs/hotpatch` at the built provider.
+    pub fn new(env: Vec<(String, String)>) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let rc = dir.path().join("terraform.rc");
+        std::fs::write(&rc, cli_config(&provider_dir())).expect("write CLI config");
+        let mut env = env;
+        env.push(("TF_CLI_CONFIG_FILE".into(), rc.display().to_string()));
+        Terraform { dir, env }
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Replaces the configuration (main.tf) of the working directory.
+    pub fn write_config(&self, hcl: &str) {
+        std::fs::write(self.dir.path().join("main.tf"), hcl).expect("write main.tf");
+    }
+
+    pub fn write_file(&self, name: &str, content: &str) {
+        std::fs::write(self.dir.path().join(name), content).expect("write file");
+    }
+
+    /// Runs `terraform <args>` in the working directory.
+    pub fn run(&self, args: &[&str]) -> TfOutput {
+        let mut cmd = Command::new(terraform_cli());
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env("TF_IN_AUTOMATION", "1")
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("NO_COLOR", "1")
+            .env_remove("TF_LOG");
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        TfOutput::from_output(cmd.output().expect("run terraform"))
+    }
+
+    pub fn apply(&self) -> TfOutput {
+        self.run(&["apply", "-auto-approve", "-input=false", "-no-color"])
+    }
+
+    pub fn destroy(&self) -> TfOutput {
+        self.run(&["destroy", "-auto-approve", "-input=false", "-no-color"])
+    }
+
+    /// `plan -detailed-exitcode`: 0 = no changes, 2 = changes, 1 = error.
+    pub fn plan(&self) -> TfOutput {
+        self.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"])
+    }
+
+    /// The current state as `terraform show -json` prints it.
+    pub fn show_json(&self) -> serde_json::Value {
+        let out = self.run(&["show", "-json", "-no-color"]).success();
+        serde_json::from_str(&out.stdout).expect("show -json is JSON")
+    }
+
+    /// Attribute values of one resource instance in state, by address.
+    pub fn state_values(&self, address: &str) -> Option<serde_json::Value> {
+        let show = self.show_json();
+        find_resource(&show["values"]["root_module"], address).map(|r| r["values"].clone())
+    }
+
+    /// Removes the state so an import can rebuild it.
+    pub fn forget_state(&self) {
+        for name in ["terraform.tfstate", "terraform.tfstate.backup"] {
+            let _ = std::fs::remove_file(self.dir.path().join(name));
+        }
+    }
+}
+
+fn find_resource(module: &serde_json::Value, address: &str) -> Option<serde_json::Value> {
+    if let Some(resources) = module["resources"].as_array() {
+        if let Some(r) = resources.iter().find(|r| r["address"] == address) {
+            return Some(r.clone());
+        }
+    }
+    module["child_modules"]
+        .as_array()?
+        .iter()
+        .find_map(|m| find_resource(m, address))
+}
+
+/// A CLI config overriding the provider with a local build directory.
+pub fn cli_config(provider_dir: &Path) -> String {
+    format!(
+        "provider_installation {{\n  dev_overrides {{\n    \"seedlabs/hotpatch\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+        provider_dir.display()
+    )
+}
