@@ -14,13 +14,15 @@ pub fn repo_root() -> PathBuf {
 
 /// The folder holding `terraform-provider-hotpatch`, built once per test process.
 ///
-/// `HOTPATCH_PROVIDER_DIR` overrides it (e.g. a release build); otherwise the debug binary is
+/// `HOTPATCH_PROVIDER_DIR` overrides it (e.g. a release build; relative to the repo root);
+/// otherwise the debug binary is
 /// built with cargo, which is a no-op when `make test` already built it.
 pub fn provider_dir() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         if let Ok(dir) = std::env::var("HOTPATCH_PROVIDER_DIR") {
-            return PathBuf::from(dir);
+            // Cargo runs tests from the crate folder, so relative paths mean the repo root.
+            return repo_root().join(dir);
         }
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
