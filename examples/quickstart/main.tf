@@ -43,3 +43,14 @@ output "hotpatch_status" {
     }
   }
 }
+
+# Fleet view after enrollment: every Arc machine and Azure VM of the subscription, counted per
+# portal status (read with paged list calls, not one read per machine).
+data "hotpatch_machines" "fleet" {
+  depends_on = [hotpatch_enrollment.this]
+}
+
+output "fleet_status" {
+  description = "Number of machines per portal status in the subscription."
+  value       = data.hotpatch_machines.fleet.counts
+}

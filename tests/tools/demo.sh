@@ -66,6 +66,14 @@ for name, r in sorted(rows.items()):
     print("    %-22s %-10s %-12s %s" % (name, r["status"], r["subscription_status"], r["enrollment_date"]))
 '
 
+echo "==> Fleet status (hotpatch_machines)"
+tf output -json fleet_status | python3 -c '
+import json, sys
+counts = json.load(sys.stdin)
+for word in ["Enabled", "Disabled", "Pending", "Canceled", "Not enrolled"]:
+    print("    %-13s %d" % (word, counts.get(word, 0)))
+'
+
 echo "==> terraform plan (expect no drift)"
 set +e
 tf plan -detailed-exitcode -input=false -no-color >"$work/plan.txt" 2>&1

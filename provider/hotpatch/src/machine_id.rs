@@ -3,10 +3,66 @@
 //! ARM ids are case-insensitive (the official examples mix `Machines`/`machines`), but users
 //! expect their own spelling in state. So ids are kept as written and only compared loosely.
 
+use armclient::models::compute::VIRTUAL_MACHINE_TYPE;
 use armclient::resource_id::parse_hybrid_machine_id;
+use armclient::ResourceId;
 use tfframework::{AttributePath, Diagnostics, Validator, Value};
 
 const ARC_ID_SHAPE: &str = "an Azure Arc machine id: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.HybridCompute/machines/<name>";
+
+const MACHINE_ID_SHAPE: &str = "an Azure Arc machine id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.HybridCompute/machines/<name>) or an Azure VM id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Compute/virtualMachines/<name>)";
+
+/// Which kind of machine an id names: the two have different APIs and hotpatch rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MachineKind {
+    Arc,
+    Vm,
+}
+
+impl MachineKind {
+    /// The word users filter on (`hotpatch_machines.resource_type`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MachineKind::Arc => "arc",
+            MachineKind::Vm => "vm",
+        }
+    }
+}
+
+/// The kind of machine `id` names, or why it names neither.
+pub fn machine_kind(id: &str) -> Result<MachineKind, String> {
+    if parse_hybrid_machine_id(id).is_ok() {
+        return Ok(MachineKind::Arc);
+    }
+    let rid = ResourceId::parse(id).map_err(|e| e.to_string())?;
+    let shape_ok = rid.resource_types().len() == 1
+        && rid.subscription_id().is_some()
+        && rid.resource_group().is_some()
+        && rid.is_type(VIRTUAL_MACHINE_TYPE)
+        && rid.name().is_some_and(|n| !n.is_empty());
+    if shape_ok {
+        Ok(MachineKind::Vm)
+    } else {
+        Err(format!("{id:?} is neither"))
+    }
+}
+
+/// Validates `machine_id` as an Arc machine or Azure VM id before any ARM call.
+pub struct AnyMachineId;
+
+impl Validator for AnyMachineId {
+    fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+        if let Some(id) = value.as_str() {
+            if let Err(e) = machine_kind(id) {
+                diags.error_at(
+                    path.clone(),
+                    "Invalid machine id",
+                    format!("{path} must be {MACHINE_ID_SHAPE}; {e}."),
+                );
+            }
+        }
+    }
+}
 
 /// Suffix of a machine's hotpatch license profile id.
 pub const LICENSE_PROFILE_SUFFIX: &str = "/licenseProfiles/default";
@@ -69,6 +125,23 @@ mod tests {
             let d = check(bad);
             assert_eq!(d.0.len(), 1, "{bad}");
             assert_eq!(d.0[0].attribute, Some(AttributePath::attr("machine_id")));
+        }
+    }
+
+    #[test]
+    fn tells_arc_machines_from_vms_in_any_case() {
+        assert_eq!(machine_kind(ID), Ok(MachineKind::Arc));
+        let vm =
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1";
+        assert_eq!(machine_kind(vm), Ok(MachineKind::Vm));
+        assert_eq!(machine_kind(&vm.to_uppercase()), Ok(MachineKind::Vm));
+        for bad in [
+            "",
+            "vm1",
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/disks/d1",
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1/extensions/x",
+        ] {
+            assert!(machine_kind(bad).is_err(), "{bad}");
         }
     }
 

@@ -1,0 +1,393 @@
+//! One view of a machine's hotpatch facts, whether it is an Arc machine or an Azure VM.
+//!
+//! The machine setting resource, the status data source and the fleet data source all need
+//! the same answers (which OS, is it connected, what do the patch settings say, is it eligible,
+//! which portal word applies) from bodies that differ per resource provider. Deriving them
+//! here, once, keeps the three objects consistent and keeps each of them to one ARM read per
+//! machine (a GET, or one row of a list page).
+//!
+//! OS facts are free strings written by agents and images (CONTRACT.md §5.1), so every check is
+//! a case-insensitive `contains`, and a fact that is missing never makes a machine ineligible:
+//! only facts that contradict a rule do.
+
+use armclient::models::compute::{self, VirtualMachine};
+use armclient::models::hybridcompute::{self, Machine, ProductFeature, HOTPATCH_FEATURE};
+use armclient::{ArmClient, ArmError, ResourceId};
+
+use crate::machine_id::MachineKind;
+use crate::status::{portal_status, HotpatchSignals, PortalStatus};
+
+/// VM-only facts behind the Compute hotpatch rules.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VmFacts {
+    pub provision_vm_agent: Option<bool>,
+    pub enable_automatic_updates: Option<bool>,
+    pub bypass_platform_safety_checks: Option<bool>,
+    /// `publisher/offer/sku` of the image, for messages.
+    pub image: Option<String>,
+    /// Whether the image is hotpatch-capable; None when the VM has no marketplace reference.
+    pub hotpatch_image: Option<bool>,
+    pub provisioning_state_terminal: bool,
+    pub etag: Option<String>,
+}
+
+/// Hotpatch facts of one machine.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MachineFacts {
+    pub kind: MachineKind,
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub resource_group: Option<String>,
+    pub os_type: Option<String>,
+    pub os_name: Option<String>,
+    pub os_sku: Option<String>,
+    pub os_version: Option<String>,
+    /// Arc agent status (`Connected`, `Disconnected`, `Error`); VMs have none.
+    pub connection_status: Option<String>,
+    pub hotpatching_enabled: Option<bool>,
+    pub patch_mode: Option<String>,
+    pub assessment_mode: Option<String>,
+    /// Arc only: `patchSettings.status.hotpatchEnablementStatus`.
+    pub enablement_status: Option<String>,
+    /// Arc only: the service's reason when the evaluation failed.
+    pub enablement_error: Option<String>,
+    /// Arc only: the Hotpatch license feature mirrored into the machine body.
+    pub feature: Option<ProductFeature>,
+    pub vm: Option<VmFacts>,
+}
+
+fn contains(haystack: Option<&str>, needle: &str) -> bool {
+    haystack.is_some_and(|h| h.to_ascii_lowercase().contains(needle))
+}
+
+fn group_of(id: Option<&str>) -> Option<String> {
+    ResourceId::parse(id?)
+        .ok()?
+        .resource_group()
+        .map(str::to_owned)
+}
+
+impl MachineFacts {
+    pub fn from_arc(m: &Machine) -> Self {
+        let p = m.properties.as_ref();
+        let ps = m.windows_patch_settings();
+        let status = ps.and_then(|s| s.status.as_ref());
+        MachineFacts {
+            kind: MachineKind::Arc,
+            id: m.id.clone(),
+            name: m.name.clone(),
+            resource_group: group_of(m.id.as_deref()),
+            os_type: p.and_then(|p| p.os_type.clone()),
+            os_name: p.and_then(|p| p.os_name.clone()),
+            os_sku: p.and_then(|p| p.os_sku.clone()),
+            os_version: p.and_then(|p| p.os_version.clone()),
+            connection_status: p
+                .and_then(|p| p.status.as_ref())
+                .map(|s| s.as_str().to_owned()),
+            hotpatching_enabled: ps.and_then(|s| s.enable_hotpatching),
+            patch_mode: ps
+                .and_then(|s| s.patch_mode.as_ref())
+                .map(|v| v.as_str().to_owned()),
+            assessment_mode: ps
+                .and_then(|s| s.assessment_mode.as_ref())
+                .map(|v| v.as_str().to_owned()),
+            enablement_status: status
+                .and_then(|s| s.hotpatch_enablement_status.as_ref())
+                .map(|v| v.as_str().to_owned()),
+            enablement_error: status.and_then(|s| s.error.as_ref()).map(|e| e.to_string()),
+            feature: p
+                .and_then(|p| p.license_profile.as_ref())
+                .and_then(|l| l.product_profile.as_ref())
+                .and_then(|pp| pp.feature(HOTPATCH_FEATURE))
+                .cloned(),
+            vm: None,
+        }
+    }
+
+    pub fn from_vm(vm: &VirtualMachine) -> Self {
+        let cfg = vm.windows_configuration();
+        let ps = vm.windows_patch_settings();
+        let image = vm.image_reference();
+        let sku = image.and_then(|i| i.sku.as_deref());
+        let offer = image.and_then(|i| i.offer.as_deref());
+        let hotpatch_image = (sku.is_some() || offer.is_some()).then(|| {
+            [sku, offer]
+                .into_iter()
+                .any(|s| contains(s, "azure-edition") || contains(s, "hotpatch"))
+        });
+        let props = vm.properties.as_ref();
+        let view = props.and_then(|p| p.instance_view.as_ref());
+        let os_type = vm.os_type().map(str::to_owned).or_else(|| {
+            props
+                .and_then(|p| p.os_profile.as_ref())
+                .and_then(|o| {
+                    if o.windows_configuration.is_some() {
+                        Some("Windows")
+                    } else if o.linux_configuration.is_some() {
+                        Some("Linux")
+                    } else {
+                        None
+                    }
+                })
+                .map(str::to_owned)
+        });
+        MachineFacts {
+            kind: MachineKind::Vm,
+            id: vm.id.clone(),
+            name: vm.name.clone(),
+            resource_group: group_of(vm.id.as_deref()),
+            os_type,
+            os_name: view.and_then(|v| v.os_name.clone()),
+            os_sku: sku.map(str::to_owned),
+            os_version: view.and_then(|v| v.os_version.clone()),
+            connection_status: None,
+            hotpatching_enabled: ps.and_then(|s| s.enable_hotpatching),
+            patch_mode: ps
+                .and_then(|s| s.patch_mode.as_ref())
+                .map(|v| v.as_str().to_owned()),
+            assessment_mode: ps
+                .and_then(|s| s.assessment_mode.as_ref())
+                .map(|v| v.as_str().to_owned()),
+            enablement_status: None,
+            enablement_error: None,
+            feature: None,
+            vm: Some(VmFacts {
+                provision_vm_agent: cfg.and_then(|c| c.provision_vm_agent),
+                enable_automatic_updates: cfg.and_then(|c| c.enable_automatic_updates),
+                bypass_platform_safety_checks: ps
+                    .and_then(|s| s.automatic_by_platform_settings.as_ref())
+                    .and_then(|a| a.bypass_platform_safety_checks_on_user_schedule),
+                image: image.map(|i| {
+                    [&i.publisher, &i.offer, &i.sku]
+                        .iter()
+                        .map(|s| s.as_deref().unwrap_or("?"))
+                        .collect::<Vec<_>>()
+                        .join("/")
+                }),
+                hotpatch_image,
+                provisioning_state_terminal: props
+                    .and_then(|p| p.provisioning_state.as_ref())
+                    .is_none_or(|s| s.is_terminal()),
+                etag: vm.etag.clone(),
+            }),
+        }
+    }
+
+    fn is_windows(&self) -> Option<bool> {
+        match self.os_type.as_deref() {
+            Some(t) => Some(t.eq_ignore_ascii_case("windows")),
+            None => self
+                .os_name
+                .as_deref()
+                .map(|n| contains(Some(n), "windows")),
+        }
+    }
+
+    /// Why hotpatch cannot be enabled on this machine as it stands (empty: eligible). Covers
+    /// what the machine is (OS, image, agent, connection), not settings the user can change in
+    /// the same apply (patch mode).
+    pub fn eligibility_issues(&self) -> Vec<String> {
+        let mut issues = Vec::new();
+        if self.is_windows() == Some(false) {
+            issues.push(format!(
+                "hotpatch is for Windows Server, but the machine runs {}",
+                self.os_type
+                    .as_deref()
+                    .or(self.os_name.as_deref())
+                    .unwrap_or("another OS")
+            ));
+            return issues;
+        }
+        match self.kind {
+            MachineKind::Arc => {
+                let os = [&self.os_name, &self.os_sku]
+                    .iter()
+                    .filter_map(|s| s.as_deref())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let version_2025 = contains(self.os_version.as_deref(), "10.0.26100");
+                let os_known = !os.is_empty() || self.os_version.is_some();
+                let is_2025 = contains(Some(&os), "2025") || version_2025;
+                let edition_ok = contains(Some(&os), "datacenter")
+                    || contains(Some(&os), "standard")
+                    || os.is_empty();
+                if os_known && !(is_2025 && edition_ok) {
+                    issues.push(format!(
+                        "hotpatch on Arc needs Windows Server 2025 Standard or Datacenter, but the machine reports {:?}",
+                        if os.is_empty() { self.os_version.clone().unwrap_or_default() } else { os }
+                    ));
+                }
+                if let Some(status) = &self.connection_status {
+                    if !status.eq_ignore_ascii_case("Connected") {
+                        issues.push(format!(
+                            "the Arc agent is {status}; the machine must be Connected for hotpatch settings to take effect"
+                        ));
+                    }
+                }
+            }
+            MachineKind::Vm => {
+                let vm = self.vm.clone().unwrap_or_default();
+                if vm.hotpatch_image == Some(false) {
+                    issues.push(format!(
+                        "hotpatch on Azure VMs needs a Windows Server Datacenter: Azure Edition image (image SKU containing \"azure-edition\" or \"hotpatch\"), but the VM runs {}",
+                        vm.image.as_deref().unwrap_or("another image")
+                    ));
+                }
+                if vm.provision_vm_agent == Some(false) {
+                    issues.push(
+                        "hotpatch on Azure VMs needs the VM agent (osProfile.windowsConfiguration.provisionVMAgent = true), which this VM was created without".to_owned(),
+                    );
+                }
+            }
+        }
+        issues
+    }
+
+    /// Everything that stands between this machine and working hotpatch: the eligibility
+    /// issues plus what the service itself reported (an `ActionRequired` evaluation, a `Failed`
+    /// license feature), with the service's reasons.
+    pub fn issues(&self) -> Vec<String> {
+        let mut issues = self.eligibility_issues();
+        if self
+            .enablement_status
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("ActionRequired"))
+        {
+            issues.push(format!(
+                "the service evaluated the hotpatch setting as ActionRequired: {}",
+                self.enablement_error
+                    .as_deref()
+                    .unwrap_or("no reason given")
+            ));
+        }
+        if let Some(f) = &self.feature {
+            if f.subscription_status
+                .as_ref()
+                .is_some_and(|s| s.as_str().eq_ignore_ascii_case("Failed"))
+            {
+                issues.push(format!(
+                    "the Hotpatch license feature is Failed: {}",
+                    f.error
+                        .as_ref()
+                        .map(|e| e.to_string())
+                        .unwrap_or_else(|| "no reason given".into())
+                ));
+            }
+        }
+        issues
+    }
+
+    /// The portal word. Arc machines follow CONTRACT.md §5 (license feature plus patch
+    /// settings); Azure VMs have no hotpatch license, so their word comes from the switch alone.
+    pub fn status(&self) -> PortalStatus {
+        match self.kind {
+            MachineKind::Arc => {
+                let feature = self.feature.as_ref();
+                portal_status(&HotpatchSignals {
+                    feature_status: feature
+                        .and_then(|f| f.subscription_status.as_ref())
+                        .map(|s| s.as_str().to_owned()),
+                    feature_ended: feature.is_some_and(|f| {
+                        f.disenrollment_date.is_some() || f.billing_end_date.is_some()
+                    }),
+                    enable_hotpatching: self.hotpatching_enabled,
+                    enablement_status: self.enablement_status.clone(),
+                })
+            }
+            MachineKind::Vm => {
+                let vm = self.vm.clone().unwrap_or_default();
+                match self.hotpatching_enabled {
+                    Some(true) if !vm.provisioning_state_terminal => PortalStatus::Pending,
+                    Some(true) => PortalStatus::Enabled,
+                    _ if vm.hotpatch_image == Some(false) => PortalStatus::NotEnrolled,
+                    _ => PortalStatus::Disabled,
+                }
+            }
+        }
+    }
+}
+
+/// Reads one machine with one GET (`None` when it does not exist). VMs are read with their
+/// instance view, which carries the OS name and version.
+pub async fn read(
+    arm: &ArmClient,
+    id: &str,
+    kind: MachineKind,
+) -> Result<Option<MachineFacts>, ArmError> {
+    Ok(match kind {
+        MachineKind::Arc => arm
+            .get_optional::<Machine>(id, hybridcompute::API_VERSION)
+            .await?
+            .map(|m| MachineFacts::from_arc(&m)),
+        MachineKind::Vm => arm
+            .get_optional::<VirtualMachine>(
+                &format!("{id}?$expand=instanceView"),
+                compute::API_VERSION,
+            )
+            .await?
+            .map(|vm| MachineFacts::from_vm(&vm)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn arc(props: serde_json::Value) -> MachineFacts {
+        let m: Machine = serde_json::from_value(json!({ "properties": props })).unwrap();
+        MachineFacts::from_arc(&m)
+    }
+
+    #[test]
+    fn arc_eligibility_is_tolerant_of_spelling_and_missing_facts() {
+        let ok = arc(
+            json!({ "osType": "WINDOWS", "osSku": "windows server 2025 datacenter", "status": "Connected" }),
+        );
+        assert!(ok.eligibility_issues().is_empty());
+        let by_build = arc(json!({ "osType": "windows", "osVersion": "10.0.26100.4061" }));
+        assert!(by_build.eligibility_issues().is_empty());
+        assert!(
+            arc(json!({})).eligibility_issues().is_empty(),
+            "no facts, no verdict"
+        );
+        let old = arc(json!({ "osType": "windows", "osName": "Windows Server 2022 Datacenter" }));
+        assert_eq!(old.eligibility_issues().len(), 1);
+        let linux = arc(json!({ "osType": "linux", "osSku": "Ubuntu 22.04" }));
+        assert!(linux.eligibility_issues()[0].contains("linux"));
+        let offline = arc(
+            json!({ "osType": "windows", "osSku": "Windows Server 2025 Standard", "status": "Disconnected" }),
+        );
+        assert!(offline.eligibility_issues()[0].contains("Disconnected"));
+    }
+
+    #[test]
+    fn vm_eligibility_and_status() {
+        let vm = |sku: &str, hotpatch: bool, agent: bool| {
+            let v: VirtualMachine = serde_json::from_value(json!({ "properties": {
+                "provisioningState": "Succeeded",
+                "storageProfile": { "imageReference": { "sku": sku }, "osDisk": { "osType": "Windows" } },
+                "osProfile": { "windowsConfiguration": { "provisionVMAgent": agent,
+                    "patchSettings": { "enableHotpatching": hotpatch, "patchMode": "AutomaticByPlatform" } } }
+            }}))
+            .unwrap();
+            MachineFacts::from_vm(&v)
+        };
+        let capable = vm("2025-Datacenter-Azure-Edition", true, true);
+        assert!(capable.eligibility_issues().is_empty());
+        assert_eq!(capable.status(), PortalStatus::Enabled);
+        assert_eq!(
+            vm("2025-datacenter-azure-edition", false, true).status(),
+            PortalStatus::Disabled
+        );
+        let old = vm("2022-datacenter", false, true);
+        assert_eq!(old.eligibility_issues().len(), 1);
+        assert_eq!(old.status(), PortalStatus::NotEnrolled);
+        assert_eq!(
+            vm("2025-datacenter-azure-edition", false, false)
+                .eligibility_issues()
+                .len(),
+            1
+        );
+    }
+}
