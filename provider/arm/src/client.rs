@@ -129,6 +129,14 @@ impl ArmRequest {
         self
     }
 
+    /// Adds `If-Match: <etag>` so the write applies only to the version that was read (ARM
+    /// answers 412 otherwise).
+    pub fn if_match(self, etag: &str) -> Result<Self, ArmError> {
+        let value = HeaderValue::from_str(etag)
+            .map_err(|_| ArmError::Config(format!("etag {etag:?} is not a valid header value")))?;
+        Ok(self.header(reqwest::header::IF_MATCH, value))
+    }
+
     /// Marks the request as safe (or not) to repeat after it reached the server.
     pub fn idempotent(mut self, idempotent: bool) -> Self {
         self.idempotent = idempotent;
@@ -371,9 +379,12 @@ impl ArmClient {
                     );
                     let may_retry = retry::is_retryable_status(err.status, &err.error)
                         && (request.idempotent || retry::rejected_unprocessed(err.status));
+                    // Resource Graph throttles per user and says when its quota resets
+                    // instead of sending Retry-After.
                     let retry_after = resp
                         .header(RETRY_AFTER.as_str())
-                        .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
+                        .and_then(|v| retry::parse_retry_after(v, SystemTime::now()))
+                        .or_else(|| crate::resourcegraph::Quota::of(&resp).wait());
                     if !may_retry {
                         return Err(ArmError::Service(Box::new(err)));
                     }

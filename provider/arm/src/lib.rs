@@ -14,6 +14,7 @@ pub mod lro;
 pub mod models;
 pub mod paging;
 pub mod resource_id;
+pub mod resourcegraph;
 pub mod retry;
 
 pub use client::{user_agent, ArmClient, ArmConfig, ArmRequest, ArmResponse, Method};

@@ -16,7 +16,8 @@ use armclient::models::hybridcompute::{
 use async_trait::async_trait;
 use tfframework::{
     ApplyRequest, AttributePath, AttributeSchema, BlockSchema, Context, Diagnostic, Diagnostics,
-    ImportRequest, ObjectBuilder, ObjectReader, PlanRequest, Resource, ResourceSchema, Value,
+    IdentityAttribute, IdentitySchema, ImportRequest, ObjectBuilder, ObjectReader, PlanRequest,
+    Resource, ResourceSchema, Type, Value,
 };
 
 use crate::arm_diag::{arm_error, arm_error_at};
@@ -43,7 +44,7 @@ fn is_word(status: Option<&SubscriptionStatus>, word: SubscriptionStatus) -> boo
 }
 
 /// Whether a feature status means "no enrollment" for Terraform (cancelled or never made).
-fn is_unenrolled(status: Option<&SubscriptionStatus>) -> bool {
+pub(crate) fn is_unenrolled(status: Option<&SubscriptionStatus>) -> bool {
     matches!(
         status,
         None | Some(
@@ -55,7 +56,11 @@ fn is_unenrolled(status: Option<&SubscriptionStatus>) -> bool {
 }
 
 /// The state of an enrollment from its feature and the machine's patch settings.
-fn state(machine_id: &str, feature: &ProductFeature, patch: Option<&PatchSettings>) -> Value {
+pub(crate) fn state(
+    machine_id: &str,
+    feature: &ProductFeature,
+    patch: Option<&PatchSettings>,
+) -> Value {
     let signals = HotpatchSignals {
         feature_status: feature
             .subscription_status
@@ -87,7 +92,7 @@ fn state(machine_id: &str, feature: &ProductFeature, patch: Option<&PatchSetting
 }
 
 /// The Hotpatch feature as the machine GET mirrors it.
-fn machine_feature(machine: &Machine) -> Option<&ProductFeature> {
+pub(crate) fn machine_feature(machine: &Machine) -> Option<&ProductFeature> {
     machine
         .properties
         .as_ref()?
@@ -239,6 +244,23 @@ impl Resource<HotpatchData> for EnrollmentResource {
                 .attribute(computed("disenrollment_date", "When the license was cancelled (RFC 3339)."))
                 .attribute(computed("billing_end_date", "When billing ended (RFC 3339).")),
         )
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(IdentitySchema::new(
+            0,
+            vec![IdentityAttribute::required("machine_id", Type::String)
+                .description("ARM id of the Arc machine whose hotpatch license this is.")],
+        ))
+    }
+
+    fn identity(&self, state: &Value) -> Value {
+        ObjectBuilder::new()
+            .set(
+                "machine_id",
+                state.attr("machine_id").cloned().unwrap_or(Value::Null),
+            )
+            .build()
     }
 
     async fn modify_plan(
@@ -429,7 +451,15 @@ impl Resource<HotpatchData> for EnrollmentResource {
         _data: &HotpatchData,
         req: &ImportRequest<'_>,
     ) -> (Option<Value>, Diagnostics) {
-        let machine_id = strip_license_profile(req.id.trim());
+        // `import { identity = { machine_id = ... } }` sends no id.
+        let from_identity = req
+            .identity
+            .and_then(|i| i.attr("machine_id"))
+            .and_then(Value::as_str);
+        let machine_id = match from_identity {
+            Some(id) => id.trim(),
+            None => strip_license_profile(req.id.trim()),
+        };
         if let Err(e) = armclient::resource_id::parse_hybrid_machine_id(machine_id) {
             let d = Diagnostic::error(
                 "Invalid import id",

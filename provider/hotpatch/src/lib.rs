@@ -4,12 +4,25 @@
 //! the ARM client's typed models (`armclient`): it decides which ARM calls a Terraform
 //! operation makes and how their results read back as Terraform state.
 
+mod action_progress;
 mod arm_diag;
+mod assess_action;
+mod available_updates;
 mod enrollment;
+mod enrollment_list;
+mod install_action;
+mod install_validators;
+mod machine_facts;
 mod machine_id;
+mod machine_setting;
+mod machines_data_source;
+mod maintenance;
+mod patch_results;
 mod provider;
 mod settings;
 mod status;
+mod status_data_source;
+mod update_history;
 
 pub use provider::{HotpatchData, HotpatchProvider, PROVIDER_ADDRESS};
 pub use status::{portal_status, HotpatchSignals, PortalStatus};

@@ -6,11 +6,16 @@ use std::sync::Arc;
 
 use armclient::{user_agent, ArmClient, ArmConfig, Credentials};
 use async_trait::async_trait;
-use tfframework::{AttributeSchema, BlockSchema, Context, Diagnostics, Provider, Resource, Value};
+use tfframework::{
+    AttributeSchema, BlockSchema, Context, DataSource, Diagnostics, Provider, Resource, Value,
+};
 use url::Url;
 
 use crate::enrollment::EnrollmentResource;
+use crate::machine_setting::MachineSettingResource;
+use crate::machines_data_source::MachinesDataSource;
 use crate::settings::{self, AuthMethod, Settings};
+use crate::status_data_source::StatusDataSource;
 
 /// The registry address users write in `required_providers`.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/seedlabs/hotpatch";
@@ -92,7 +97,33 @@ impl Provider for HotpatchProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<HotpatchData>>> {
-        vec![Arc::new(EnrollmentResource)]
+        vec![
+            Arc::new(EnrollmentResource),
+            Arc::new(MachineSettingResource),
+            Arc::new(crate::maintenance::MaintenanceScheduleResource),
+            Arc::new(crate::maintenance::ScheduleAssignmentResource),
+            Arc::new(crate::maintenance::DynamicScopeResource),
+        ]
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource<HotpatchData>>> {
+        vec![
+            Arc::new(StatusDataSource),
+            Arc::new(MachinesDataSource),
+            Arc::new(crate::available_updates::AvailableUpdatesDataSource),
+            Arc::new(crate::update_history::UpdateHistoryDataSource),
+        ]
+    }
+
+    fn actions(&self) -> Vec<Arc<dyn tfframework::Action<HotpatchData>>> {
+        vec![
+            Arc::new(crate::assess_action::AssessAction),
+            Arc::new(crate::install_action::InstallAction),
+        ]
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn tfframework::ListResource<HotpatchData>>> {
+        vec![Arc::new(crate::enrollment_list::EnrollmentList)]
     }
 }
 

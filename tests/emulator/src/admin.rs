@@ -7,6 +7,7 @@ use http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::compute::virtual_machines::{self as vms, VmChanges};
 use crate::config::ThrottleConfig;
 use crate::faults::{Fault, FaultAction};
 use crate::hybridcompute::{license_profiles, machines};
@@ -103,6 +104,20 @@ pub(crate) fn set_machine(
     Ok(())
 }
 
+pub(crate) fn virtual_machine(state: &State, name: &str) -> Option<Value> {
+    let mut store = lock(&state.store);
+    store.tick(&state.config);
+    vms::admin_get(state, &store, name)
+}
+
+pub(crate) fn set_virtual_machine(
+    state: &State,
+    name: &str,
+    changes: &VmChanges,
+) -> Result<(), String> {
+    vms::admin_set(&mut lock(&state.store), name, changes)
+}
+
 pub(crate) fn cancel_hotpatch(state: &State, name: &str) -> Result<(), String> {
     let key = key_for(state, name)?;
     let mut store = lock(&state.store);
@@ -125,7 +140,36 @@ pub(crate) fn delete_license_profile(state: &State, name: &str) -> Result<(), St
         .ok_or_else(|| format!("machine '{name}' has no license profile"))
 }
 
+/// Fires a maintenance schedule on one machine: an install run started by `Platform` with
+/// its `maintenanceRunId`, as the schedule would leave it in history.
+pub(crate) fn fire_maintenance_run(
+    state: &State,
+    name: &str,
+    spec: &crate::hybridcompute::patches::MaintenanceRun,
+) -> Result<Value, String> {
+    let key = key_for(state, name)?;
+    let mut store = lock(&state.store);
+    let (run_id, maintenance_run_id) =
+        crate::hybridcompute::patches::fire_maintenance_run(&mut store, &key, spec);
+    Ok(json!({ "runId": run_id, "maintenanceRunId": maintenance_run_id }))
+}
+
+/// Replaces the Resource Graph per-user quota (queries per window).
+pub(crate) fn set_resource_graph_quota(state: &State, limit: u32, window_ms: u64) {
+    lock(&state.store)
+        .resource_graph_quota
+        .reconfigure(limit, std::time::Duration::from_millis(window_ms));
+}
+
 pub(crate) fn inject(state: &State, fault: Fault) {
+    if let FaultAction::FailNextInstall { message } = &fault.action {
+        let times = fault.count.unwrap_or(1);
+        let mut store = lock(&state.store);
+        for _ in 0..times {
+            store.patches.install_failures.push_back(message.clone());
+        }
+        return;
+    }
     if let FaultAction::FailNextLro { message } = &fault.action {
         let times = fault.count.unwrap_or(1);
         let mut store = lock(&state.store);
@@ -139,7 +183,9 @@ pub(crate) fn inject(state: &State, fault: Fault) {
 
 pub(crate) fn clear_faults(state: &State) {
     lock(&state.faults).rules.clear();
-    lock(&state.store).lro_failures.clear();
+    let mut store = lock(&state.store);
+    store.lro_failures.clear();
+    store.patches.install_failures.clear();
 }
 
 pub(crate) fn info(state: &State) -> Value {
@@ -235,6 +281,59 @@ pub(crate) fn handle(state: &State, req: &Req) -> Reply {
         },
         (["machines", name], &Method::PATCH) => match parse::<MachineChanges>(req) {
             Ok(c) => result(set_machine(state, name, &c)),
+            Err(r) => r,
+        },
+        (["virtual-machines", name], &Method::GET) => match virtual_machine(state, name) {
+            Some(b) => Reply::ok(b),
+            None => error(
+                StatusCode::NOT_FOUND,
+                format!("virtual machine '{name}' not found"),
+            ),
+        },
+        (["virtual-machines", name], &Method::PATCH) => match parse::<VmChanges>(req) {
+            Ok(c) => result(set_virtual_machine(state, name, &c)),
+            Err(r) => r,
+        },
+        (["maintenance-configurations", name], &Method::GET) => {
+            match crate::maintenance::out_of_band::schedule(state, name) {
+                Some(b) => Reply::ok(b),
+                None => error(
+                    StatusCode::NOT_FOUND,
+                    format!("schedule '{name}' not found"),
+                ),
+            }
+        }
+        (["maintenance-configurations", name], &Method::PATCH) => {
+            match parse::<crate::maintenance::out_of_band::ScheduleChanges>(req) {
+                Ok(c) => result(crate::maintenance::out_of_band::change_schedule(
+                    state, name, &c,
+                )),
+                Err(r) => r,
+            }
+        }
+        (["machines", name, "maintenance-runs"], &Method::POST) => {
+            match parse::<crate::hybridcompute::patches::MaintenanceRun>(req) {
+                Ok(spec) => match fire_maintenance_run(state, name, &spec) {
+                    Ok(v) => Reply::ok(v),
+                    Err(e) => error(StatusCode::NOT_FOUND, e),
+                },
+                Err(r) => r,
+            }
+        }
+        (["resource-graph-quota"], &Method::PUT) => match parse::<Value>(req) {
+            Ok(v) => match (
+                v.get("limit").and_then(Value::as_u64),
+                v.get("windowMs").and_then(Value::as_u64),
+            ) {
+                (Some(limit), Some(ms)) => {
+                    set_resource_graph_quota(state, u32::try_from(limit).unwrap_or(u32::MAX), ms);
+                    Reply::empty(StatusCode::NO_CONTENT)
+                }
+                _ => error(
+                    StatusCode::BAD_REQUEST,
+                    "expected {\"limit\": <u32>, \"windowMs\": <u64>}",
+                ),
+            },
             Err(r) => r,
         },
         (["machines", name, "license-profile"], &Method::GET) => {

@@ -37,6 +37,9 @@ pub enum FaultAction {
     },
     /// The next license-profile LRO started ends `Failed` with this message.
     FailNextLro { message: String },
+    /// The next Arc install run (installPatches or a fired schedule) ends `Failed` with this
+    /// message in its `errorDetails`; the operation itself succeeds, as in Azure.
+    FailNextInstall { message: String },
 }
 
 impl Fault {
@@ -95,6 +98,12 @@ impl Fault {
     /// The next license-profile LRO ends `Failed` (feature `subscriptionStatus` `Failed`).
     pub fn fail_next_lro(message: &str) -> Self {
         Self::new(FaultAction::FailNextLro {
+            message: message.into(),
+        })
+    }
+
+    pub fn fail_next_install(message: &str) -> Self {
+        Self::new(FaultAction::FailNextInstall {
             message: message.into(),
         })
     }

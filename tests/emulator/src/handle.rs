@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
 use crate::admin::{self, MachineChanges};
+use crate::compute::virtual_machines::VmChanges;
 use crate::config::{Config, ThrottleConfig};
 use crate::faults::{Fault, FaultRules};
 use crate::state::{lock, LoggedRequest, State, Store};
@@ -145,6 +146,21 @@ impl EmulatorHandle {
         seed::machine_id(self.subscription_id(), seed::RESOURCE_GROUP, name)
     }
 
+    /// Canonical id of an Azure VM in the seeded resource group.
+    pub fn vm_id(&self, name: &str) -> String {
+        seed::vm_id(self.subscription_id(), seed::RESOURCE_GROUP, name)
+    }
+
+    /// The VM body a GET with `$expand=instanceView` would return.
+    pub fn virtual_machine(&self, name: &str) -> Option<serde_json::Value> {
+        admin::virtual_machine(&self.state, name)
+    }
+
+    /// Changes a VM's patch settings out of band (bumps its etag).
+    pub fn set_virtual_machine(&self, name: &str, changes: &VmChanges) -> Result<(), String> {
+        admin::set_virtual_machine(&self.state, name, changes)
+    }
+
     /// Names of all machines, in list order.
     pub fn machine_names(&self) -> Vec<String> {
         lock(&self.state.store)
@@ -218,6 +234,51 @@ impl EmulatorHandle {
     /// Removes the machine's license profile out of band.
     pub fn delete_license_profile(&self, name: &str) -> Result<(), String> {
         admin::delete_license_profile(&self.state, name)
+    }
+
+    /// A maintenance schedule (by name, any resource group) as a GET would return it.
+    pub fn maintenance_configuration(&self, name: &str) -> Option<Value> {
+        crate::maintenance::out_of_band::schedule(&self.state, name)
+    }
+
+    /// Edits a maintenance schedule out of band (as in the portal).
+    pub fn change_maintenance_configuration(
+        &self,
+        name: &str,
+        changes: &crate::ScheduleChanges,
+    ) -> Result<(), String> {
+        crate::maintenance::out_of_band::change_schedule(&self.state, name, changes)
+    }
+
+    /// A configuration assignment by id (compared case-insensitively).
+    pub fn configuration_assignment(&self, id: &str) -> Option<Value> {
+        crate::maintenance::out_of_band::assignment(&self.state, id)
+    }
+
+    /// Removes a configuration assignment out of band.
+    pub fn delete_configuration_assignment(&self, id: &str) -> Result<(), String> {
+        crate::maintenance::out_of_band::delete_assignment(&self.state, id)
+    }
+
+    /// Fires a maintenance schedule on machine `name` now (or `days_ago`): returns
+    /// `(run id, maintenanceRunId)` of the install run it leaves in history.
+    pub fn fire_maintenance_run(
+        &self,
+        name: &str,
+        spec: &crate::MaintenanceRun,
+    ) -> Result<(String, String), String> {
+        let v = admin::fire_maintenance_run(&self.state, name, spec)?;
+        let field = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+        Ok((field("runId"), field("maintenanceRunId")))
+    }
+
+    /// Replaces the Resource Graph per-user quota: `limit` queries per `window`.
+    pub fn set_resource_graph_quota(&self, limit: u32, window: std::time::Duration) {
+        admin::set_resource_graph_quota(
+            &self.state,
+            limit,
+            u64::try_from(window.as_millis()).unwrap_or(u64::MAX),
+        );
     }
 
     /// Stops accepting connections and closes open ones.

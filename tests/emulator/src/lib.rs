@@ -13,13 +13,17 @@
 //! resource-provider module (`hybridcompute`, later Compute / Maintenance / Resource Graph).
 
 mod admin;
+pub mod catalogue;
+mod compute;
 mod config;
 mod errors;
 mod faults;
 mod handle;
 mod hybridcompute;
 mod lro;
+mod maintenance;
 mod reply;
+mod resourcegraph;
 mod router;
 pub mod seed;
 mod server;
@@ -30,8 +34,11 @@ mod token;
 mod validate;
 
 pub use admin::MachineChanges;
+pub use compute::virtual_machines::VmChanges;
 pub use config::{ClientCredential, Config, LroTiming, ThrottleConfig};
 pub use faults::{Fault, FaultAction};
 pub use handle::{Emulator, EmulatorHandle};
+pub use hybridcompute::patches::MaintenanceRun;
+pub use maintenance::out_of_band::ScheduleChanges;
 pub use state::LoggedRequest;
 pub use validate::{SpecSet, Violation};

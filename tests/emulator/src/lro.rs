@@ -20,6 +20,9 @@ use crate::state::{State, Store};
 pub(crate) enum OpKind {
     LicenseProfileWrite,
     LicenseProfileDelete,
+    VirtualMachineUpdate,
+    AssessPatches,
+    InstallPatches,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,7 +157,13 @@ pub(crate) fn tick(store: &mut Store, config: &Config) {
         let Some(op) = store.operations.get(&id).cloned() else {
             continue;
         };
-        let outcome = crate::hybridcompute::license_profiles::complete(store, &op);
+        let outcome = match op.kind {
+            OpKind::VirtualMachineUpdate => crate::compute::virtual_machines::complete(store, &op),
+            OpKind::AssessPatches | OpKind::InstallPatches => {
+                crate::hybridcompute::patches::complete(store, &op)
+            }
+            _ => crate::hybridcompute::license_profiles::complete(store, &op),
+        };
         if let Some(op) = store.operations.get_mut(&id) {
             op.end_time = Some(OffsetDateTime::now_utc());
             match outcome {
@@ -239,6 +248,22 @@ pub(crate) fn monitor(
         }
         OpStatus::Succeeded => match op.kind {
             OpKind::LicenseProfileDelete => Reply::empty(StatusCode::NO_CONTENT),
+            OpKind::AssessPatches | OpKind::InstallPatches => {
+                match crate::hybridcompute::patches::result(store, &op) {
+                    Some(body) => Reply::ok(body),
+                    None => Reply::empty(StatusCode::NO_CONTENT),
+                }
+            }
+            OpKind::VirtualMachineUpdate => {
+                match crate::compute::virtual_machines::render_by_key(
+                    state,
+                    store,
+                    &op.resource_key,
+                ) {
+                    Some(body) => Reply::ok(body),
+                    None => Reply::empty(StatusCode::NO_CONTENT),
+                }
+            }
             OpKind::LicenseProfileWrite => {
                 match crate::hybridcompute::license_profiles::render_by_key(
                     state,

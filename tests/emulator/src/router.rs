@@ -18,6 +18,7 @@ pub(crate) struct Req {
     pub method: Method,
     pub path: String,
     pub query: Vec<(String, String)>,
+    pub headers: http::HeaderMap,
     pub body: Bytes,
 }
 
@@ -28,6 +29,11 @@ impl Req {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// A request header as text (`If-Match`, ...).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
     /// The body as a JSON object (ARM rejects a missing or non-object body on PUT/PATCH).
@@ -116,7 +122,12 @@ pub(crate) trait ResourceProvider: Send + Sync {
 
 /// The registered providers. Add new RP modules here.
 pub(crate) fn providers() -> Vec<Box<dyn ResourceProvider>> {
-    vec![Box::new(crate::hybridcompute::HybridCompute)]
+    vec![
+        Box::new(crate::hybridcompute::HybridCompute),
+        Box::new(crate::compute::Compute),
+        Box::new(crate::maintenance::Maintenance),
+        Box::new(crate::resourcegraph::ResourceGraph),
+    ]
 }
 
 /// Routes an authenticated ARM request: namespace, api-version, subscription and resource

@@ -24,6 +24,12 @@ pub const WS2025_DISCONNECTED: &str = "arc-ws2025-offline-01";
 /// Windows Server 2025 whose license profile already has ESU + Software Assurance, no hotpatch.
 pub const WS2025_WITH_ESU: &str = "arc-ws2025-esu-01";
 
+/// Azure VM on a Windows Server 2025 Datacenter: Azure Edition image (hotpatch-capable),
+/// patch mode `AutomaticByPlatform`, hotpatching off.
+pub const VM_AZURE_EDITION: &str = "vm-ws2025-azure-01";
+/// Azure VM on a Windows Server 2022 Datacenter image (not hotpatch-capable), `AutomaticByOS`.
+pub const VM_WS2022: &str = "vm-ws2022-dc-01";
+
 /// The ESU license assigned to [`WS2025_WITH_ESU`].
 pub fn esu_license_id() -> String {
     format!(
@@ -40,6 +46,13 @@ pub fn fleet_machine_name(i: usize) -> String {
 pub fn machine_id(subscription: &str, resource_group: &str, name: &str) -> String {
     format!(
         "/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/Microsoft.HybridCompute/machines/{name}"
+    )
+}
+
+/// Canonical ARM id of an Azure VM.
+pub fn vm_id(subscription: &str, resource_group: &str, name: &str) -> String {
+    format!(
+        "/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/Microsoft.Compute/virtualMachines/{name}"
     )
 }
 

@@ -86,6 +86,7 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<
         query: url::form_urlencoded::parse(raw_query.as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect(),
+        headers: parts.headers.clone(),
         body,
     };
 

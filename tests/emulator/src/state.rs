@@ -72,9 +72,17 @@ pub(crate) struct Store {
     pub machines: BTreeMap<String, Machine>,
     /// Keyed by the owning machine's key.
     pub license_profiles: BTreeMap<String, LicenseProfile>,
+    /// Keyed by `compute::virtual_machines::vm_key`.
+    pub virtual_machines: BTreeMap<String, crate::compute::VirtualMachine>,
     pub operations: BTreeMap<String, Operation>,
     /// Messages for the next LROs that must fail (fault injection).
     pub lro_failures: VecDeque<String>,
+    /// Maintenance schedules and assignments.
+    pub maintenance: crate::maintenance::MaintenanceStore,
+    /// Patch assessments and installation runs of Arc machines.
+    pub patches: crate::hybridcompute::patches::PatchStore,
+    /// The Resource Graph per-user quota window.
+    pub resource_graph_quota: crate::resourcegraph::QuotaWindow,
 }
 
 /// Store key of a machine: case-insensitive resource group + name.
@@ -92,6 +100,7 @@ impl Store {
         for (i, m) in seed::fleet(config.fleet_size).iter().enumerate() {
             hybridcompute::seed_machine(&mut store, config, m, i);
         }
+        crate::compute::seed(&mut store);
         store
     }
 

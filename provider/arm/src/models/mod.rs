@@ -5,6 +5,8 @@
 //! verbatim; request-only types skip unset fields so a PATCH sends only what it changes.
 
 pub mod common;
+pub mod compute;
 pub mod hybridcompute;
+pub mod maintenance;
 
 pub use common::{ErrorDetail, ErrorResponse, ProvisioningState};

@@ -878,7 +878,8 @@ pub(crate) fn complete(store: &mut Store, op: &Operation) -> Result<(), Value> {
                 .insert("provisioningState".into(), json!("Failed"));
             Err(err.clone())
         }
-        (OpKind::LicenseProfileWrite, None) => {
+        // Only license-profile operations are routed here (see `lro::tick`).
+        (_, None) => {
             settle_all(lp, None);
             lp.properties
                 .insert("provisioningState".into(), json!("Succeeded"));

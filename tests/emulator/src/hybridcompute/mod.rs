@@ -5,6 +5,7 @@
 
 pub(crate) mod license_profiles;
 pub(crate) mod machines;
+pub(crate) mod patches;
 
 use http::Method;
 
@@ -54,6 +55,17 @@ impl ResourceProvider for HybridCompute {
                         machines::patch(state, &mut store, req, &key, rg, &path.rest[1])
                     }
                     _ => ArmError::method_not_allowed(m.as_str()).into(),
+                }
+            }
+            (["machines", _, op @ ("assesspatches" | "installpatches")], Some(rg))
+                if m == Method::POST =>
+            {
+                let key = machine_key(rg, &path.rest[1]);
+                let name = &path.rest[1];
+                if *op == "assesspatches" {
+                    patches::assess(state, &mut store, req, &key, rg, name)
+                } else {
+                    patches::install(state, &mut store, req, &key, rg, name)
                 }
             }
             (["machines", _, "licenseprofiles"], Some(rg)) if m == Method::GET => {

@@ -1,0 +1,142 @@
+//! Plan-time checks of one-time install arguments, so a typo fails `terraform plan` with the
+//! attribute named instead of failing the run after the service accepted it.
+
+use armclient::models::hybridcompute::WindowsClassification;
+use tfframework::{AttributePath, Diagnostics, Validator, Value};
+
+/// A KB number as users write it: digits, with or without a `KB` prefix.
+pub struct KbNumber;
+
+/// The digits of a KB number (`KB5061001` and `5061001` are the same update).
+pub fn kb_digits(kb: &str) -> &str {
+    match kb.get(..2) {
+        Some(p) if p.eq_ignore_ascii_case("kb") => &kb[2..],
+        _ => kb,
+    }
+}
+
+impl Validator for KbNumber {
+    fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+        let Some(s) = value.as_str() else { return };
+        let digits = kb_digits(s);
+        if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            diags.error_at(
+                path.clone(),
+                "Invalid KB number",
+                format!("{path}: {s:?} is not a KB number; write digits, with or without a \"KB\" prefix (\"KB5061001\" or \"5061001\")."),
+            );
+        }
+    }
+}
+
+/// An ISO 8601 duration of days, hours, minutes and seconds (`PT2H`, `PT90M`, `P1DT6H`).
+pub struct IsoDuration;
+
+/// Whether `s` is such a duration and longer than zero.
+pub fn is_iso_duration(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix('P') else {
+        return false;
+    };
+    let (date, time) = match rest.split_once('T') {
+        Some((_, "")) => return false,
+        Some((d, t)) => (d, Some(t)),
+        None => (rest, None),
+    };
+    let mut nonzero = false;
+    let mut part_ok = |part: &str, units: &[char]| {
+        let mut number = String::new();
+        let mut next_unit = 0;
+        for c in part.chars() {
+            if c.is_ascii_digit() {
+                number.push(c);
+                continue;
+            }
+            let Some(pos) = units.iter().position(|u| *u == c) else {
+                return false;
+            };
+            if number.is_empty() || pos < next_unit {
+                return false;
+            }
+            nonzero |= number.bytes().any(|b| b != b'0');
+            number.clear();
+            next_unit = pos + 1;
+        }
+        number.is_empty()
+    };
+    let ok = (!date.is_empty() || time.is_some())
+        && part_ok(date, &['D'])
+        && time.is_none_or(|t| part_ok(t, &['H', 'M', 'S']));
+    ok && nonzero
+}
+
+impl Validator for IsoDuration {
+    fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+        let Some(s) = value.as_str() else { return };
+        if !is_iso_duration(s) {
+            diags.error_at(
+                path.clone(),
+                "Invalid duration",
+                format!("{path}: {s:?} is not an ISO 8601 duration longer than zero, such as \"PT2H\", \"PT90M\" or \"P1DT6H\"."),
+            );
+        }
+    }
+}
+
+/// A Windows update classification, compared case-insensitively (`UpdateRollup` and the
+/// API's `UpdateRollUp` are the same).
+pub struct Classification;
+
+impl Validator for Classification {
+    fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+        let Some(s) = value.as_str() else { return };
+        if matches!(
+            WindowsClassification::from(s),
+            WindowsClassification::Other(_)
+        ) {
+            diags.error_at(
+                path.clone(),
+                "Invalid classification",
+                format!(
+                    "{path}: {s:?} is not one of {}.",
+                    WindowsClassification::KNOWN.join(", ")
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(v: &dyn Validator, s: &str) -> bool {
+        let mut d = Diagnostics::new();
+        v.validate(&Value::string(s), &AttributePath::attr("x"), &mut d);
+        d.is_empty()
+    }
+
+    #[test]
+    fn durations() {
+        for ok in ["PT2H", "PT90M", "P1DT6H", "PT1H30M", "PT3600S", "P1D"] {
+            assert!(check(&IsoDuration, ok), "{ok}");
+        }
+        for bad in [
+            "", "2h", "PT", "P", "PT0H", "PT2", "PT30M2H", "PT2H ", "P1H", "PTé",
+        ] {
+            assert!(!check(&IsoDuration, bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn kb_numbers_and_classifications() {
+        for ok in ["KB5061001", "kb5061001", "5061001"] {
+            assert!(check(&KbNumber, ok), "{ok}");
+        }
+        for bad in ["", "KB", "KB50x", "5061001 ", "é"] {
+            assert!(!check(&KbNumber, bad), "{bad}");
+        }
+        assert!(check(&Classification, "UpdateRollup"));
+        assert!(check(&Classification, "security"));
+        assert!(!check(&Classification, "Other"));
+    }
+}
