@@ -173,7 +173,8 @@ impl MachineFacts {
         }
     }
 
-    fn is_windows(&self) -> Option<bool> {
+    /// Whether the OS is Windows; None when the machine does not say.
+    pub(crate) fn is_windows(&self) -> Option<bool> {
         match self.os_type.as_deref() {
             Some(t) => Some(t.eq_ignore_ascii_case("windows")),
             None => self

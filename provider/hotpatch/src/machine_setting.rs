@@ -10,6 +10,9 @@
 //! * Azure VM: a Compute PATCH (LRO) sent with `If-Match` on the etag just read, so a change
 //!   made concurrently by someone else is never overwritten (412 is reported as such).
 //!
+//! The resource identity is `{ machine_id }`, so the `hotpatch_machine_setting` list resource's
+//! results import with `import { identity = ... }`.
+//!
 //! The rules the services enforce are checked at plan time from one read of the machine, so a
 //! configuration that cannot work fails `terraform plan` on the attribute at fault, before any
 //! write.
@@ -28,8 +31,8 @@ use async_trait::async_trait;
 use tfframework::validators::one_of;
 use tfframework::{
     ApplyRequest, AttributePath, AttributeSchema, BlockSchema, Context, Diagnostic, Diagnostics,
-    ImportRequest, Known, ObjectBuilder, ObjectReader, PlanRequest, Resource, ResourceSchema,
-    Value,
+    IdentityAttribute, IdentitySchema, ImportRequest, Known, ObjectBuilder, ObjectReader,
+    PlanRequest, Resource, ResourceSchema, Type, Value,
 };
 
 use crate::arm_diag::{arm_error, arm_error_at};
@@ -86,8 +89,8 @@ impl Desired {
     }
 }
 
-/// The state of a setting from the machine as read.
-fn state(machine_id: &str, facts: &MachineFacts) -> Value {
+/// The state of a setting from the machine as read (a GET or one row of a list page).
+pub(crate) fn state(machine_id: &str, facts: &MachineFacts) -> Value {
     ObjectBuilder::new()
         .set("machine_id", machine_id)
         .set("id", machine_id)
@@ -429,6 +432,26 @@ impl Resource<HotpatchData> for MachineSettingResource {
         )
     }
 
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(IdentitySchema::new(
+            0,
+            vec![
+                IdentityAttribute::required("machine_id", Type::String).description(
+                    "ARM id of the Arc machine or Azure VM whose hotpatch switch this is.",
+                ),
+            ],
+        ))
+    }
+
+    fn identity(&self, state: &Value) -> Value {
+        ObjectBuilder::new()
+            .set(
+                "machine_id",
+                state.attr("machine_id").cloned().unwrap_or(Value::Null),
+            )
+            .build()
+    }
+
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
         let c = ObjectReader::new(config);
         let id: Known<String> = c.get("machine_id").unwrap_or(Known::Unknown);
@@ -592,7 +615,13 @@ impl Resource<HotpatchData> for MachineSettingResource {
         _data: &HotpatchData,
         req: &ImportRequest<'_>,
     ) -> (Option<Value>, Diagnostics) {
-        let machine_id = req.id.trim();
+        // `import { identity = { machine_id = ... } }` sends no id.
+        let machine_id = req
+            .identity
+            .and_then(|i| i.attr("machine_id"))
+            .and_then(Value::as_str)
+            .unwrap_or(req.id)
+            .trim();
         if let Err(e) = machine_kind(machine_id) {
             let d = Diagnostic::error(
                 "Invalid import id",

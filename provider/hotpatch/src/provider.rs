@@ -123,7 +123,10 @@ impl Provider for HotpatchProvider {
     }
 
     fn list_resources(&self) -> Vec<Arc<dyn tfframework::ListResource<HotpatchData>>> {
-        vec![Arc::new(crate::enrollment_list::EnrollmentList)]
+        vec![
+            Arc::new(crate::enrollment_list::EnrollmentList),
+            Arc::new(crate::machine_setting_list::MachineSettingList),
+        ]
     }
 }
 
