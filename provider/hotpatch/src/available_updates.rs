@@ -1,18 +1,20 @@
-//! `hotpatch_available_updates`: what the latest assessment of an Arc machine found.
+//! `hotpatch_available_updates`: what the latest assessment of an Arc machine or Azure VM
+//! found.
 //!
 //! The Arc assessment result only counts updates per classification, so the list comes from
-//! Resource Graph (`patch_results::assessment`): one query per read. `hotpatch` marks the
-//! updates that install without a restart (`rebootBehavior = NeverReboots`), which is what
-//! hotpatching promises.
+//! Resource Graph (`patch_results::assessment`): one query per read. VM assessments are read
+//! there too (a VM's result is not kept anywhere else), so both kinds show the same fields.
+//! `hotpatch` marks the updates that install without a restart (`rebootBehavior =
+//! NeverReboots`), which is what hotpatching promises.
 
 use async_trait::async_trait;
 use tfframework::{
-    AttributeSchema, BlockSchema, Context, DataSource, Diagnostics, Nesting, ObjectBuilder,
-    ObjectReader, Type, Value,
+    AttributeSchema, BlockSchema, Context, DataSource, Diagnostics, Nesting, ObjectBuilder, Type,
+    Value,
 };
 
 use crate::arm_diag::arm_error;
-use crate::machine_id::ArcMachineId;
+use crate::assess_action::{config_machine, machine_id_attribute};
 use crate::patch_results::{self, RowProperties};
 use crate::provider::HotpatchData;
 
@@ -50,13 +52,8 @@ impl DataSource<HotpatchData> for AvailableUpdatesDataSource {
 
     fn schema(&self) -> BlockSchema {
         BlockSchema::new()
-            .description("The updates the latest assessment of an Azure Arc-enabled machine found (run `hotpatch_assess` to refresh it). Read from Azure Resource Graph, where Update Manager keeps assessments for 7 days.")
-            .attribute(
-                AttributeSchema::string("machine_id")
-                    .required()
-                    .validator(ArcMachineId)
-                    .description("ARM id of the `Microsoft.HybridCompute/machines` resource (compared case-insensitively)."),
-            )
+            .description("The updates the latest assessment of an Azure Arc-enabled machine or Azure VM found (run `hotpatch_assess` to refresh it). Read from Azure Resource Graph, where Update Manager keeps assessments for 7 days.")
+            .attribute(machine_id_attribute())
             .attribute(computed(AttributeSchema::string("last_assessment_time"), "When the latest assessment finished (RFC 3339); null when there is none."))
             .attribute(computed(AttributeSchema::string("assessment_status"), "`Succeeded`, `Failed`, `InProgress`, `CompletedWithWarnings`, ...; null when there is no assessment."))
             .attribute(computed(AttributeSchema::bool("reboot_pending"), "Whether the machine waits for a restart, as the assessment saw it."))
@@ -83,11 +80,11 @@ impl DataSource<HotpatchData> for AvailableUpdatesDataSource {
         data: &HotpatchData,
         config: &Value,
     ) -> (Option<Value>, Diagnostics) {
-        let machine_id = match ObjectReader::new(config).get::<String>("machine_id") {
-            Ok(id) => id,
+        let (machine_id, kind) = match config_machine(config) {
+            Ok(m) => m,
             Err(d) => return (None, d.into()),
         };
-        let assessment = match patch_results::assessment(&data.arm, &machine_id).await {
+        let assessment = match patch_results::assessment(&data.arm, &machine_id, kind).await {
             Ok(a) => a,
             Err(e) => {
                 return (

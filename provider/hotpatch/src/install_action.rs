@@ -1,15 +1,24 @@
-//! `hotpatch_install`: a one-time update run on one Arc machine (`installPatches`).
+//! `hotpatch_install`: a one-time update run on one Arc machine or Azure VM (`installPatches`).
 //!
 //! Arguments are checked at plan time (KB numbers, the ISO 8601 duration, reboot setting,
 //! classifications, a KB both included and excluded), so nothing is started with a typo. The
 //! run is a long-running POST whose progress is streamed while it runs; the action then
 //! reports the service's counts and reboot status, and fails with the service's own error
 //! when the run fails.
+//!
+//! One request is built from the configuration; a VM gets the same fields in its own body type
+//! (whose `maximumDuration` is optional, but the default is sent to both so a run is always
+//! bounded). A VM result also lists each patch's state, so its summary names the KBs.
 
+use armclient::models::compute::{
+    PatchInstallationState, VirtualMachineInstallPatchesParameters,
+    VirtualMachineInstallPatchesResult, VmWindowsParameters,
+};
 use armclient::models::hybridcompute::{
     MachineInstallPatchesParameters, MachineInstallPatchesResult, PatchOperationStatus,
-    RebootSetting, WindowsClassification, WindowsParameters, API_VERSION,
+    RebootSetting, WindowsClassification, WindowsParameters,
 };
+use armclient::ErrorDetail;
 use async_trait::async_trait;
 use tfframework::validators::{each, one_of};
 use tfframework::{
@@ -19,8 +28,11 @@ use tfframework::{
 
 use crate::action_progress::with_progress;
 use crate::arm_diag::arm_error;
-use crate::assess_action::{check_machine, machine_id_attribute, short_name};
+use crate::assess_action::{
+    api_version, check_machine, config_machine, machine_id_attribute, reason, short_name,
+};
 use crate::install_validators::{kb_digits, Classification, IsoDuration, KbNumber};
+use crate::machine_id::MachineKind;
 use crate::provider::HotpatchData;
 
 pub struct InstallAction;
@@ -53,19 +65,123 @@ fn parameters(config: &Value) -> Result<MachineInstallPatchesParameters, Diagnos
     })
 }
 
-fn summary(name: &str, r: &MachineInstallPatchesResult) -> String {
+/// The same request as a VM body.
+fn vm_parameters(p: &MachineInstallPatchesParameters) -> VirtualMachineInstallPatchesParameters {
+    let w = p.windows_parameters.clone().unwrap_or_default();
+    VirtualMachineInstallPatchesParameters {
+        maximum_duration: Some(p.maximum_duration.clone()),
+        reboot_setting: p.reboot_setting.clone(),
+        windows_parameters: Some(VmWindowsParameters {
+            classifications_to_include: w.classifications_to_include,
+            kb_numbers_to_include: w.kb_numbers_to_include,
+            kb_numbers_to_exclude: w.kb_numbers_to_exclude,
+            exclude_kbs_requiring_reboot: w.exclude_kbs_requiring_reboot,
+            max_patch_publish_date: w.max_patch_publish_date,
+            ..Default::default()
+        }),
+        linux_parameters: None,
+    }
+}
+
+/// What the action reports of a run, whichever kind of machine ran it.
+struct Report {
+    status: Option<PatchOperationStatus>,
+    summary: String,
+    error: String,
+}
+
+/// The fields both results share.
+struct Counts<'a> {
+    status: Option<&'a PatchOperationStatus>,
+    installed: Option<i32>,
+    failed: Option<i32>,
+    pending: Option<i32>,
+    excluded: Option<i32>,
+    not_selected: Option<i32>,
+    reboot: Option<&'a str>,
+    window_exceeded: Option<bool>,
+}
+
+fn summary(name: &str, c: Counts<'_>, kbs: &str) -> String {
     let n = |v: Option<i32>| v.unwrap_or(0);
     format!(
-        "Install on {name} {}: {} installed, {} failed, {} pending, {} excluded, {} not selected; reboot status {}{}.",
-        r.status.as_ref().map_or("finished", |s| s.as_str()),
-        n(r.installed_patch_count),
-        n(r.failed_patch_count),
-        n(r.pending_patch_count),
-        n(r.excluded_patch_count),
-        n(r.not_selected_patch_count),
-        r.reboot_status.as_ref().map_or("Unknown", |s| s.as_str()),
-        if r.maintenance_window_exceeded == Some(true) { "; the maintenance window was exceeded" } else { "" },
+        "Install on {name} {}: {} installed, {} failed, {} pending, {} excluded, {} not selected{kbs}; reboot status {}{}.",
+        c.status.map_or("finished", |s| s.as_str()),
+        n(c.installed),
+        n(c.failed),
+        n(c.pending),
+        n(c.excluded),
+        n(c.not_selected),
+        c.reboot.unwrap_or("Unknown"),
+        if c.window_exceeded == Some(true) { "; the maintenance window was exceeded" } else { "" },
     )
+}
+
+fn report(
+    status: Option<PatchOperationStatus>,
+    summary: String,
+    error: Option<&ErrorDetail>,
+) -> Report {
+    Report {
+        status,
+        summary,
+        error: reason(error),
+    }
+}
+
+fn arc_report(name: &str, r: MachineInstallPatchesResult) -> Report {
+    let counts = Counts {
+        status: r.status.as_ref(),
+        installed: r.installed_patch_count,
+        failed: r.failed_patch_count,
+        pending: r.pending_patch_count,
+        excluded: r.excluded_patch_count,
+        not_selected: r.not_selected_patch_count,
+        reboot: r.reboot_status.as_ref().map(|s| s.as_str()),
+        window_exceeded: r.maintenance_window_exceeded,
+    };
+    let text = summary(name, counts, "");
+    report(r.status.clone(), text, r.error_details.as_ref())
+}
+
+/// ` (installed KB a, b; failed KB c)` from a VM result's per-patch states.
+fn vm_kbs(r: &VirtualMachineInstallPatchesResult) -> String {
+    let with = |state: PatchInstallationState| -> Vec<&str> {
+        r.patches
+            .iter()
+            .flatten()
+            .filter(|p| p.installation_state.as_ref() == Some(&state))
+            .filter_map(|p| p.kb_id.as_deref())
+            .collect()
+    };
+    let parts: Vec<String> = [
+        ("installed", with(PatchInstallationState::Installed)),
+        ("failed", with(PatchInstallationState::Failed)),
+    ]
+    .into_iter()
+    .filter(|(_, kbs)| !kbs.is_empty())
+    .map(|(what, kbs)| format!("{what} KB {}", kbs.join(", ")))
+    .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join("; "))
+    }
+}
+
+fn vm_report(name: &str, r: VirtualMachineInstallPatchesResult) -> Report {
+    let counts = Counts {
+        status: r.status.as_ref(),
+        installed: r.installed_patch_count,
+        failed: r.failed_patch_count,
+        pending: r.pending_patch_count,
+        excluded: r.excluded_patch_count,
+        not_selected: r.not_selected_patch_count,
+        reboot: r.reboot_status.as_ref().map(|s| s.as_str()),
+        window_exceeded: r.maintenance_window_exceeded,
+    };
+    let text = summary(name, counts, &vm_kbs(&r));
+    report(r.status.clone(), text, r.error.as_ref())
 }
 
 #[async_trait]
@@ -82,7 +198,7 @@ impl Action<HotpatchData> for InstallAction {
                 .description(description)
         };
         BlockSchema::new()
-            .description("Installs updates on an Azure Arc-enabled machine now (a one-time Update Manager run), streaming progress while it runs. Ends with the installed/failed counts and reboot status, or fails with the service's error when the run fails.")
+            .description("Installs updates on an Azure Arc-enabled machine or Azure VM now (a one-time Update Manager run), streaming progress while it runs. Ends with the installed/failed counts and reboot status, or fails with the service's error when the run fails.")
             .attribute(machine_id_attribute())
             .attribute(
                 AttributeSchema::string("maximum_duration")
@@ -157,8 +273,8 @@ impl Action<HotpatchData> for InstallAction {
         config: &Value,
         progress: &ProgressSender,
     ) -> Diagnostics {
-        let machine_id = match ObjectReader::new(config).get::<String>("machine_id") {
-            Ok(id) => id,
+        let (machine_id, kind) = match config_machine(config) {
+            Ok(m) => m,
             Err(d) => return d.into(),
         };
         let body = match parameters(config) {
@@ -173,9 +289,25 @@ impl Action<HotpatchData> for InstallAction {
             ))
             .await;
         let path = format!("{machine_id}/installPatches");
-        let result = with_progress(progress, format!("Install on {name}"), |cb| {
-            data.arm
-                .post_lro::<_, MachineInstallPatchesResult>(&path, API_VERSION, &body, Some(cb))
+        let api = api_version(kind);
+        let result = with_progress(progress, format!("Install on {name}"), |cb| async move {
+            Ok(match kind {
+                MachineKind::Arc => data
+                    .arm
+                    .post_lro::<_, MachineInstallPatchesResult>(&path, api, &body, Some(cb))
+                    .await?
+                    .map(|r| arc_report(&name, r)),
+                MachineKind::Vm => data
+                    .arm
+                    .post_lro::<_, VirtualMachineInstallPatchesResult>(
+                        &path,
+                        api,
+                        &vm_parameters(&body),
+                        Some(cb),
+                    )
+                    .await?
+                    .map(|r| vm_report(&name, r)),
+            })
         })
         .await;
         let r = match result {
@@ -189,25 +321,19 @@ impl Action<HotpatchData> for InstallAction {
             }
             Ok(Some(r)) => r,
         };
-        let text = summary(&name, &r);
-        progress.send(text.clone()).await;
-        let reason = || {
-            r.error_details
-                .as_ref()
-                .map_or("no reason given".to_owned(), |e| e.to_string())
-        };
+        progress.send(r.summary.clone()).await;
         match &r.status {
             Some(PatchOperationStatus::Failed) => Diagnostic::error(
                 "Update installation failed",
                 format!(
-                    "The update run on {machine_id} failed: {}\n\n{text}",
-                    reason()
+                    "The update run on {machine_id} failed: {}\n\n{}",
+                    r.error, r.summary
                 ),
             )
             .into(),
             Some(PatchOperationStatus::CompletedWithWarnings) => Diagnostic::warning(
                 "Update installation completed with warnings",
-                format!("{text}\n\n{}", reason()),
+                format!("{}\n\n{}", r.summary, r.error),
             )
             .into(),
             _ => Diagnostics::new(),

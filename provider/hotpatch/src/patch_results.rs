@@ -5,12 +5,17 @@
 //! tables. One query per read returns a table's summary rows and their `softwarepatches`
 //! children together (they share the machine's id prefix), and the rows are grouped here by
 //! id. The machine id reaches KQL only through the query builder's escaped literals.
+//!
+//! Arc machines and Azure VMs share the tables; only the row types differ
+//! (`microsoft.hybridcompute/machines/...` vs `microsoft.compute/virtualmachines/...`), so
+//! each query also filters on its kind's type prefix.
 
 use armclient::models::hybridcompute::{PatchOperationStartedBy, RebootStatus};
-use armclient::resource_id::parse_hybrid_machine_id;
 use armclient::resourcegraph::Query;
-use armclient::{ArmClient, ArmError, ErrorDetail};
+use armclient::{ArmClient, ArmError, ErrorDetail, ResourceId};
 use serde::Deserialize;
+
+use crate::machine_id::MachineKind;
 
 const ASSESSMENT_TABLE: &str = "patchassessmentresources";
 const INSTALLATION_TABLE: &str = "patchinstallationresources";
@@ -76,8 +81,17 @@ pub struct Run {
     pub patches: Vec<RowProperties>,
 }
 
+/// The Resource Graph row type of a `kind` machine's `results` (e.g. `patchassessmentresults`).
+fn row_type(kind: MachineKind, results: &str) -> String {
+    let machine = match kind {
+        MachineKind::Arc => "microsoft.hybridcompute/machines",
+        MachineKind::Vm => "microsoft.compute/virtualmachines",
+    };
+    format!("{machine}/{results}")
+}
+
 fn subscriptions(machine_id: &str) -> Result<Vec<String>, ArmError> {
-    let id = parse_hybrid_machine_id(machine_id)
+    let id = ResourceId::parse(machine_id)
         .map_err(|e| ArmError::Config(format!("invalid machine id {machine_id:?}: {e}")))?;
     Ok(id
         .subscription_id()
@@ -86,14 +100,19 @@ fn subscriptions(machine_id: &str) -> Result<Vec<String>, ArmError> {
         .collect())
 }
 
-/// The latest assessment of an Arc machine (nothing when it was never assessed or the result
-/// aged out of Resource Graph).
-pub async fn assessment(arm: &ArmClient, machine_id: &str) -> Result<Assessment, ArmError> {
+/// The latest assessment of a machine (nothing when it was never assessed or the result aged
+/// out of Resource Graph).
+pub async fn assessment(
+    arm: &ArmClient,
+    machine_id: &str,
+    kind: MachineKind,
+) -> Result<Assessment, ArmError> {
     let prefix = format!(
         "{}/patchassessmentresults/latest",
         machine_id.to_lowercase()
     );
     let query = Query::table(ASSESSMENT_TABLE)
+        .where_starts_with("type", &row_type(kind, "patchassessmentresults"))
         .where_starts_with("id", &prefix)
         .project(COLUMNS)
         .order_by_asc("id");
@@ -112,10 +131,16 @@ pub async fn assessment(arm: &ArmClient, machine_id: &str) -> Result<Assessment,
     Ok(out)
 }
 
-/// Installation runs of an Arc machine last modified within `days`, newest first.
-pub async fn history(arm: &ArmClient, machine_id: &str, days: u32) -> Result<Vec<Run>, ArmError> {
+/// Installation runs of a machine last modified within `days`, newest first.
+pub async fn history(
+    arm: &ArmClient,
+    machine_id: &str,
+    kind: MachineKind,
+    days: u32,
+) -> Result<Vec<Run>, ArmError> {
     let prefix = format!("{}/patchinstallationresults/", machine_id.to_lowercase());
     let query = Query::table(INSTALLATION_TABLE)
+        .where_starts_with("type", &row_type(kind, "patchinstallationresults"))
         .where_starts_with("id", &prefix)
         .where_newer_than_days("properties.lastModifiedDateTime", days)
         .project(COLUMNS)

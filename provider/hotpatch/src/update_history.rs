@@ -1,5 +1,5 @@
-//! `hotpatch_update_history`: installation runs of an Arc machine within the last `days`
-//! (the portal's "Update history"), each with its per-KB outcome and reboot status.
+//! `hotpatch_update_history`: installation runs of an Arc machine or Azure VM within the last
+//! `days` (the portal's "Update history"), each with its per-KB outcome and reboot status.
 //!
 //! One Resource Graph query per read (`patch_results::history`); the `days` window is part of
 //! the query. A run is listed when its summary was last modified within the window.
@@ -12,7 +12,7 @@ use tfframework::{
 };
 
 use crate::arm_diag::arm_error;
-use crate::machine_id::ArcMachineId;
+use crate::assess_action::{config_machine, machine_id_attribute};
 use crate::patch_results::{self, Run};
 use crate::provider::HotpatchData;
 
@@ -85,13 +85,8 @@ impl DataSource<HotpatchData> for UpdateHistoryDataSource {
             )
         };
         BlockSchema::new()
-            .description("Update installation runs of an Azure Arc-enabled machine within the last `days` days (one-time installs and scheduled runs), newest first, with per-KB outcome and reboot status. Read from Azure Resource Graph, where Update Manager keeps installation results for 30 days.")
-            .attribute(
-                AttributeSchema::string("machine_id")
-                    .required()
-                    .validator(ArcMachineId)
-                    .description("ARM id of the `Microsoft.HybridCompute/machines` resource (compared case-insensitively)."),
-            )
+            .description("Update installation runs of an Azure Arc-enabled machine or Azure VM within the last `days` days (one-time installs and scheduled runs), newest first, with per-KB outcome and reboot status. Read from Azure Resource Graph, where Update Manager keeps installation results for 30 days.")
+            .attribute(machine_id_attribute())
             .attribute(
                 AttributeSchema::number("days")
                     .optional()
@@ -144,17 +139,16 @@ impl DataSource<HotpatchData> for UpdateHistoryDataSource {
         data: &HotpatchData,
         config: &Value,
     ) -> (Option<Value>, Diagnostics) {
-        let reader = ObjectReader::new(config);
-        let (machine_id, days) = match (
-            reader.get::<String>("machine_id"),
-            reader.get::<Option<i64>>("days"),
+        let ((machine_id, kind), days) = match (
+            config_machine(config),
+            ObjectReader::new(config).get::<Option<i64>>("days"),
         ) {
             (Ok(m), Ok(d)) => (m, d.unwrap_or(MAX_DAYS)),
             (Err(d), _) | (_, Err(d)) => return (None, d.into()),
         };
         // Validation already bounds it; clamp anyway so a bad value never reaches KQL.
         let window = u32::try_from(days.clamp(1, MAX_DAYS)).unwrap_or(30);
-        let runs = match patch_results::history(&data.arm, &machine_id, window).await {
+        let runs = match patch_results::history(&data.arm, &machine_id, kind, window).await {
             Ok(r) => r,
             Err(e) => {
                 return (

@@ -5,9 +5,14 @@
 //! never carry other VM properties back to the service: a concurrent change to disks or size made
 //! by someone else must not be reverted by a hotpatch toggle. Optimistic concurrency for the patch
 //! settings themselves uses the read-only `etag` with `If-Match` (412 on mismatch).
+//!
+//! `assessPatches` / `installPatches` bodies live in `compute/patches.rs`.
 
 use super::common::{extensible_enum, ProvisioningState};
 use serde::{Deserialize, Serialize};
+
+mod patches;
+pub use patches::*;
 
 /// The api-version this module models.
 pub const API_VERSION: &str = "2025-04-01";

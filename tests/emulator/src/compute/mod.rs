@@ -2,6 +2,8 @@
 //! `$expand=instanceView`), list per subscription / resource group with `nextLink` paging, and
 //! PATCH as a long-running operation guarded by the VM's `etag` (`If-Match` mismatch → 412).
 //! VMs are seeded (they are created outside the hotpatch surface), so PUT/DELETE are not offered.
+//! `assessPatches` / `installPatches` run on the Update Manager engine Arc machines use
+//! (`hybridcompute::patches`), so both kinds share one catalogue, selection and history.
 
 pub(crate) mod virtual_machines;
 
@@ -10,6 +12,7 @@ use http::Method;
 pub(crate) use virtual_machines::{seed, VirtualMachine};
 
 use crate::errors::ArmError;
+use crate::hybridcompute::patches::{self, Kind};
 use crate::reply::Reply;
 use crate::router::{ArmPath, Req, ResourceProvider};
 use crate::state::{lock, State};
@@ -45,6 +48,16 @@ impl ResourceProvider for Compute {
             }
             (["virtualmachines"], _) if m == Method::GET => {
                 virtual_machines::list(state, &store, req, rg)
+            }
+            (["virtualmachines", _, op @ ("assesspatches" | "installpatches")], Some(rg))
+                if m == Method::POST =>
+            {
+                let (key, name) = (virtual_machines::vm_key(rg, &path.rest[1]), &path.rest[1]);
+                if *op == "assesspatches" {
+                    patches::assess(state, &mut store, req, Kind::Vm, &key, rg, name)
+                } else {
+                    patches::install(state, &mut store, req, Kind::Vm, &key, rg, name)
+                }
             }
             (["virtualmachines", _], Some(rg)) => match *m {
                 Method::GET => virtual_machines::get(state, &mut store, req, rg, &path.rest[1]),

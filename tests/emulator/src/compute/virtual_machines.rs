@@ -48,6 +48,15 @@ impl VirtualMachine {
         seed::vm_id(subscription, &self.resource_group, &self.name)
     }
 
+    /// `storageProfile.osDisk.osType` is `Windows` (only Windows VMs have a catalogue).
+    pub fn is_windows(&self) -> bool {
+        self.properties
+            .get("storageProfile")
+            .and_then(|s| s.pointer("/osDisk/osType"))
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.eq_ignore_ascii_case("windows"))
+    }
+
     pub fn etag(&self) -> String {
         format!("\"{}\"", self.version)
     }

@@ -63,9 +63,9 @@ impl ResourceProvider for HybridCompute {
                 let key = machine_key(rg, &path.rest[1]);
                 let name = &path.rest[1];
                 if *op == "assesspatches" {
-                    patches::assess(state, &mut store, req, &key, rg, name)
+                    patches::assess(state, &mut store, req, patches::Kind::Arc, &key, rg, name)
                 } else {
-                    patches::install(state, &mut store, req, &key, rg, name)
+                    patches::install(state, &mut store, req, patches::Kind::Arc, &key, rg, name)
                 }
             }
             (["machines", _, "licenseprofiles"], Some(rg)) if m == Method::GET => {

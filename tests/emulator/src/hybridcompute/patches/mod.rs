@@ -1,16 +1,21 @@
-//! Arc `assessPatches` / `installPatches` (CONTRACT §2.4) and the update history they leave.
+//! `assessPatches` / `installPatches` of Arc machines (CONTRACT §2.4) and Azure VMs (§3), and
+//! the update history they leave.
+//!
+//! One engine serves both resource providers because Update Manager does: the same catalogue
+//! (`crate::catalogue`), the same selection rules (`selection`), the same Resource Graph tables
+//! (`rows`). What differs per [`Kind`] is only what the specs make differ: which body fields
+//! are required, the namespace of the operation URLs, the shape of the final LRO body (Arc
+//! counts per classification; VMs add per-patch arrays, `vm_results`) and the row types.
 //!
 //! Both are POST LROs answered `202` with only `Location` (final-state-via location): the
 //! Location URL answers 202 while the operation runs and 200 with the result when it is done.
 //! Work happens when the operation completes (`complete`), against the machine's catalogue
-//! (`crate::catalogue`) minus what it already installed. Arc results carry no per-patch list:
-//! per-KB detail is only visible through the Resource Graph tables (`table_rows`), which is
-//! why every assessment and run is kept here with its patches.
-//!
-//! Install selection, as the service documents it: with `kbNumbersToInclude` and/or
-//! `classificationsToInclude` an update is selected when its KB is listed or its
-//! classification is; with neither, everything applicable is selected. `kbNumbersToExclude`
-//! and `excludeKbsRequiringReboot` (anything not `NeverReboots`) then mark updates `Excluded`.
+//! minus what it already installed. Every assessment and run is kept with its patches, since
+//! Arc results expose per-KB detail only through Resource Graph.
+
+mod rows;
+mod selection;
+mod vm_results;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -19,35 +24,91 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
-use super::machines::Machine;
-use super::{API_VERSION, NAMESPACE};
+pub(crate) use rows::{table_rows, ASSESSMENT_TABLE, INSTALLATION_TABLE};
+use selection::InstallParams;
+
 use crate::catalogue::{self, Update};
 use crate::errors::ArmError;
-use crate::lro::{self, rfc3339, OpKind, Operation};
+use crate::lro::{self, OpKind, Operation};
 use crate::reply::Reply;
 use crate::router::Req;
+use crate::seed;
 use crate::state::{State, Store};
 
-/// Assessment results stay in Resource Graph for 7 days, installation results for 30.
-const ASSESSMENT_RETENTION_DAYS: i64 = 7;
-const INSTALLATION_RETENTION_DAYS: i64 = 30;
+/// Which resource provider a patched machine belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Arc,
+    Vm,
+}
 
-const REBOOT_SETTINGS: &[&str] = &["IfRequired", "Never", "Always"];
-const CLASSIFICATIONS: &[&str] = &[
-    "Critical",
-    "Security",
-    "UpdateRollUp",
-    "FeaturePack",
-    "ServicePack",
-    "Definition",
-    "Tools",
-    "Updates",
-];
+impl Kind {
+    fn namespace(self) -> &'static str {
+        match self {
+            Kind::Arc => super::NAMESPACE,
+            Kind::Vm => crate::compute::NAMESPACE,
+        }
+    }
+
+    fn api_version(self) -> &'static str {
+        match self {
+            Kind::Arc => super::API_VERSION,
+            Kind::Vm => crate::compute::API_VERSION,
+        }
+    }
+
+    /// The machine's type as Resource Graph writes it (lower case).
+    fn graph_type(self) -> &'static str {
+        match self {
+            Kind::Arc => "microsoft.hybridcompute/machines",
+            Kind::Vm => "microsoft.compute/virtualmachines",
+        }
+    }
+}
+
+/// The facts of a patched machine the engine needs, whichever store holds it.
+pub(crate) struct Target {
+    kind: Kind,
+    name: String,
+    resource_group: String,
+    location: String,
+    windows: bool,
+}
+
+impl Target {
+    fn id(&self, subscription: &str) -> String {
+        match self.kind {
+            Kind::Arc => seed::machine_id(subscription, &self.resource_group, &self.name),
+            Kind::Vm => seed::vm_id(subscription, &self.resource_group, &self.name),
+        }
+    }
+}
+
+/// The machine or VM stored under `key` (machine and VM keys never collide).
+fn target(store: &Store, key: &str) -> Option<Target> {
+    if let Some(m) = store.machines.get(key) {
+        return Some(Target {
+            kind: Kind::Arc,
+            name: m.name.clone(),
+            resource_group: m.resource_group.clone(),
+            location: m.location.clone(),
+            windows: m.is_windows(),
+        });
+    }
+    let vm = store.virtual_machines.get(key)?;
+    Some(Target {
+        kind: Kind::Vm,
+        name: vm.name.clone(),
+        resource_group: vm.resource_group.clone(),
+        location: vm.location.clone(),
+        windows: vm.is_windows(),
+    })
+}
 
 /// Patch state of every machine that has been assessed or patched, plus injected failures.
 #[derive(Default)]
 pub(crate) struct PatchStore {
-    /// Keyed by machine key.
+    /// Keyed by machine key or VM key.
     pub machines: BTreeMap<String, MachinePatches>,
     /// Messages for the next install runs that must fail.
     pub install_failures: VecDeque<String>,
@@ -86,171 +147,8 @@ struct Run {
     error: Option<Value>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct InstallParams {
-    #[serde(default)]
-    maximum_duration: Option<String>,
-    #[serde(default)]
-    reboot_setting: Option<String>,
-    #[serde(default)]
-    windows_parameters: Option<WindowsParams>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct WindowsParams {
-    #[serde(default)]
-    classifications_to_include: Option<Vec<String>>,
-    #[serde(default)]
-    kb_numbers_to_include: Option<Vec<String>>,
-    #[serde(default)]
-    kb_numbers_to_exclude: Option<Vec<String>>,
-    #[serde(default)]
-    exclude_kbs_requiring_reboot: Option<bool>,
-}
-
-/// A KB number without its optional `KB` prefix.
-fn kb_digits(kb: &str) -> &str {
-    let t = kb.trim();
-    match t.get(..2) {
-        Some(p) if p.eq_ignore_ascii_case("kb") => &t[2..],
-        _ => t,
-    }
-}
-
-fn listed(list: &Option<Vec<String>>, kb: &str) -> bool {
-    list.iter().flatten().any(|k| kb_digits(k) == kb)
-}
-
-fn nonempty(list: &Option<Vec<String>>) -> bool {
-    list.as_ref().is_some_and(|l| !l.is_empty())
-}
-
-impl InstallParams {
-    /// The installation state an applicable update gets under these parameters.
-    fn state_of(&self, u: &Update) -> &'static str {
-        let w = self.windows_parameters.clone().unwrap_or_default();
-        if listed(&w.kb_numbers_to_exclude, u.kb_id)
-            || (w.exclude_kbs_requiring_reboot == Some(true) && u.reboot_required())
-        {
-            return "Excluded";
-        }
-        let filtered =
-            nonempty(&w.kb_numbers_to_include) || nonempty(&w.classifications_to_include);
-        let by_class = w
-            .classifications_to_include
-            .iter()
-            .flatten()
-            .any(|c| c.eq_ignore_ascii_case(u.classification));
-        if !filtered || by_class || listed(&w.kb_numbers_to_include, u.kb_id) {
-            "Installed"
-        } else {
-            "NotSelected"
-        }
-    }
-
-    fn reboot_setting(&self) -> &str {
-        self.reboot_setting.as_deref().unwrap_or("IfRequired")
-    }
-}
-
-/// Whether `s` is an ISO 8601 duration of days/hours/minutes/seconds (`PT2H`, `P1DT30M`).
-fn is_iso_duration(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix('P') else {
-        return false;
-    };
-    let (date, time) = match rest.split_once('T') {
-        Some((d, t)) if !t.is_empty() => (d, Some(t)),
-        Some(_) => return false,
-        None => (rest, None),
-    };
-    let units_ok = |part: &str, units: &[char]| {
-        let mut digits = false;
-        let mut last = None;
-        for c in part.chars() {
-            if c.is_ascii_digit() {
-                digits = true;
-            } else if let Some(pos) = units.iter().position(|u| *u == c) {
-                if !digits || last.is_some_and(|l| l >= pos) {
-                    return false;
-                }
-                last = Some(pos);
-                digits = false;
-            } else {
-                return false;
-            }
-        }
-        !digits
-    };
-    (!date.is_empty() || time.is_some())
-        && units_ok(date, &['D'])
-        && time.is_none_or(|t| units_ok(t, &['H', 'M', 'S']))
-}
-
-fn invalid(target: &str, message: impl Into<String>) -> Reply {
-    ArmError::bad_request("InvalidParameter", message)
-        .target(target)
-        .into()
-}
-
-fn validate_install(p: &InstallParams) -> Result<(), Reply> {
-    match p.maximum_duration.as_deref() {
-        None => return Err(invalid(
-            "maximumDuration",
-            "The 'maximumDuration' property is required for installPatches on Arc-enabled servers.",
-        )),
-        Some(d) if !is_iso_duration(d) => {
-            return Err(invalid(
-                "maximumDuration",
-                format!("'{d}' is not a valid ISO 8601 duration for 'maximumDuration'."),
-            ))
-        }
-        Some(_) => {}
-    }
-    match p.reboot_setting.as_deref() {
-        None => {
-            return Err(invalid(
-                "rebootSetting",
-                "The 'rebootSetting' property is required.",
-            ))
-        }
-        Some(r) if !REBOOT_SETTINGS.contains(&r) => {
-            return Err(invalid(
-                "rebootSetting",
-                format!("'{r}' is not a valid rebootSetting; expected one of {REBOOT_SETTINGS:?}."),
-            ))
-        }
-        Some(_) => {}
-    }
-    let w = p.windows_parameters.clone().unwrap_or_default();
-    for c in w.classifications_to_include.iter().flatten() {
-        if !CLASSIFICATIONS.contains(&c.as_str()) {
-            return Err(invalid(
-                "windowsParameters.classificationsToInclude",
-                format!("'{c}' is not a valid Windows classification; expected one of {CLASSIFICATIONS:?}."),
-            ));
-        }
-    }
-    for kb in w
-        .kb_numbers_to_include
-        .iter()
-        .chain(w.kb_numbers_to_exclude.iter())
-        .flatten()
-    {
-        let digits = kb_digits(kb);
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(invalid(
-                "windowsParameters",
-                format!("'{kb}' is not a valid KB number."),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Parses the request body: assessPatches takes `{}` or nothing, installPatches a
-/// `MachineInstallPatchesParameters`.
+/// Parses the request body: assessPatches takes `{}` or nothing, installPatches its
+/// parameters.
 fn body<T: for<'de> Deserialize<'de> + Default>(req: &Req) -> Result<T, Reply> {
     if req.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
@@ -263,28 +161,37 @@ fn body<T: for<'de> Deserialize<'de> + Default>(req: &Req) -> Result<T, Reply> {
     })
 }
 
-/// `202` with `Location` and `Retry-After` only: the Arc patch operations declare
+/// `202` with `Location` and `Retry-After` only: the patch operations of both RPs declare
 /// final-state-via location and no Azure-AsyncOperation header.
-fn accepted(state: &State, location: &str, op_id: &str) -> Reply {
+fn accepted(state: &State, kind: Kind, location: &str, op_id: &str) -> Reply {
     let url = format!(
-        "{}/subscriptions/{}/providers/{NAMESPACE}/locations/{location}/operationResults/{op_id}?api-version={API_VERSION}",
-        state.base_url, state.config.subscription_id
+        "{}/subscriptions/{}/providers/{}/locations/{location}/operationResults/{op_id}?api-version={}",
+        state.base_url,
+        state.config.subscription_id,
+        kind.namespace(),
+        kind.api_version()
     );
     Reply::empty(StatusCode::ACCEPTED)
         .header("Location", url)
         .header("Retry-After", state.config.lro_retry_after_secs.to_string())
 }
 
-fn machine_or_404<'a>(
-    store: &'a Store,
+/// The location of the `kind` machine stored under `key`, or that RP's 404.
+fn location_or_404(
+    store: &Store,
+    kind: Kind,
     key: &str,
     rg: &str,
     name: &str,
-) -> Result<&'a Machine, Reply> {
-    store
-        .machines
-        .get(key)
-        .ok_or_else(|| super::machines::machine_not_found(rg, name).into())
+) -> Result<String, Reply> {
+    match target(store, key) {
+        Some(t) if t.kind == kind => Ok(t.location),
+        _ => Err(match kind {
+            Kind::Arc => super::machines::machine_not_found(rg, name),
+            Kind::Vm => ArmError::resource_not_found(crate::compute::VM_TYPE, name, rg),
+        }
+        .into()),
+    }
 }
 
 fn conflict_if_busy(store: &Store, key: &str) -> Result<(), Reply> {
@@ -304,17 +211,18 @@ fn conflict_if_busy(store: &Store, key: &str) -> Result<(), Reply> {
     Ok(())
 }
 
-/// `POST {MACHINE}/assessPatches`.
+/// `POST {MACHINE or VM}/assessPatches`; `key` is the machine or VM store key.
 pub(crate) fn assess(
     state: &State,
     store: &mut Store,
     req: &Req,
+    kind: Kind,
     key: &str,
     rg: &str,
     name: &str,
 ) -> Reply {
-    let location = match machine_or_404(store, key, rg, name) {
-        Ok(m) => m.location.clone(),
+    let location = match location_or_404(store, kind, key, rg, name) {
+        Ok(l) => l,
         Err(r) => return r,
     };
     if let Err(r) = body::<Value>(req).map(|_| ()) {
@@ -323,7 +231,13 @@ pub(crate) fn assess(
     if let Err(r) = conflict_if_busy(store, key) {
         return r;
     }
-    let op = lro::start(store, NAMESPACE, &location, key, OpKind::AssessPatches);
+    let op = lro::start(
+        store,
+        kind.namespace(),
+        &location,
+        key,
+        OpKind::AssessPatches,
+    );
     let now = OffsetDateTime::now_utc();
     let entry = store.patches.machines.entry(key.to_string()).or_default();
     let reboot_pending = entry.reboot_pending;
@@ -336,33 +250,37 @@ pub(crate) fn assess(
         reboot_pending,
         error: None,
     });
-    accepted(state, &location, &op)
+    accepted(state, kind, &location, &op)
 }
 
-/// `POST {MACHINE}/installPatches`.
+/// `POST {MACHINE or VM}/installPatches`; `key` is the machine or VM store key.
 pub(crate) fn install(
     state: &State,
     store: &mut Store,
     req: &Req,
+    kind: Kind,
     key: &str,
     rg: &str,
     name: &str,
 ) -> Reply {
-    let location = match machine_or_404(store, key, rg, name) {
-        Ok(m) => m.location.clone(),
+    let location = match location_or_404(store, kind, key, rg, name) {
+        Ok(l) => l,
         Err(r) => return r,
     };
-    let params: InstallParams = match body(req) {
+    let params = match body::<InstallParams>(req).and_then(|p| p.validated(kind)) {
         Ok(p) => p,
         Err(r) => return r,
     };
-    if let Err(r) = validate_install(&params) {
-        return r;
-    }
     if let Err(r) = conflict_if_busy(store, key) {
         return r;
     }
-    let op = lro::start(store, NAMESPACE, &location, key, OpKind::InstallPatches);
+    let op = lro::start(
+        store,
+        kind.namespace(),
+        &location,
+        key,
+        OpKind::InstallPatches,
+    );
     let fail_message = store.patches.install_failures.pop_front();
     let now = OffsetDateTime::now_utc();
     store
@@ -384,12 +302,12 @@ pub(crate) fn install(
             fail_message,
             error: None,
         });
-    accepted(state, &location, &op)
+    accepted(state, kind, &location, &op)
 }
 
-/// The updates `machine` can still install.
-fn applicable(machine: Option<&Machine>, installed: &BTreeSet<&'static str>) -> Vec<Update> {
-    if !machine.is_some_and(Machine::is_windows) {
+/// The updates `target` can still install.
+fn applicable(target: Option<&Target>, installed: &BTreeSet<&'static str>) -> Vec<Update> {
+    if !target.is_some_and(|t| t.windows) {
         return Vec::new();
     }
     catalogue::WINDOWS
@@ -400,8 +318,8 @@ fn applicable(machine: Option<&Machine>, installed: &BTreeSet<&'static str>) -> 
 }
 
 /// Runs an install on `mp` now: selection, reboot handling, the failure fault.
-fn run_install(mp: &mut MachinePatches, machine: Option<&Machine>, run: &mut Run) {
-    let available = applicable(machine, &mp.installed);
+fn run_install(mp: &mut MachinePatches, target: Option<&Target>, run: &mut Run) {
+    let available = applicable(target, &mp.installed);
     let failing = run.fail_message.clone();
     run.patches = available
         .iter()
@@ -447,13 +365,13 @@ pub(crate) fn complete(store: &mut Store, op: &Operation) -> Result<(), Value> {
     if let Some(m) = &op.fail_message {
         return Err(json!({ "code": "OperationFailed", "message": m }));
     }
-    let machine = store.machines.get(&op.resource_key).cloned();
+    let target = target(store, &op.resource_key);
     let Some(mp) = store.patches.machines.get_mut(&op.resource_key) else {
         return Ok(());
     };
     match op.kind {
         OpKind::AssessPatches => {
-            let available = applicable(machine.as_ref(), &mp.installed);
+            let available = applicable(target.as_ref(), &mp.installed);
             let reboot_pending = mp.reboot_pending;
             if let Some(a) = mp.assessment.as_mut().filter(|a| a.id == op.id) {
                 a.status = "Succeeded";
@@ -467,7 +385,7 @@ pub(crate) fn complete(store: &mut Store, op: &Operation) -> Result<(), Value> {
                 return Ok(());
             };
             let mut run = mp.runs.remove(pos);
-            run_install(mp, machine.as_ref(), &mut run);
+            run_install(mp, target.as_ref(), &mut run);
             mp.runs.insert(pos, run);
         }
         _ => {}
@@ -475,86 +393,27 @@ pub(crate) fn complete(store: &mut Store, op: &Operation) -> Result<(), Value> {
     Ok(())
 }
 
-fn os_type(machine: Option<&Machine>) -> &'static str {
-    if machine.is_none_or(Machine::is_windows) {
-        "Windows"
-    } else {
-        "Linux"
-    }
-}
-
-fn counts_by_classification(updates: &[Update]) -> Value {
-    let count = |c: &str| {
-        updates
-            .iter()
-            .filter(|u| u.classification.eq_ignore_ascii_case(c))
-            .count()
-    };
-    json!({
-        "security": count("Security"), "critical": count("Critical"), "definition": count("Definition"),
-        "updateRollup": count("UpdateRollup"), "featurePack": count("FeaturePack"),
-        "servicePack": count("ServicePack"), "tools": count("Tools"), "updates": count("Updates"),
-        "other": 0,
-    })
-}
-
-fn assessment_properties(a: &Assessment, machine: Option<&Machine>) -> Value {
-    let mut p = json!({
-        "status": a.status,
-        "assessmentActivityId": a.id,
-        "rebootPending": a.reboot_pending,
-        "availablePatchCountByClassification": counts_by_classification(&a.available),
-        "startDateTime": rfc3339(a.start),
-        "lastModifiedDateTime": rfc3339(a.end),
-        "startedBy": "User",
-        "patchServiceUsed": if os_type(machine) == "Windows" { "WU" } else { "APT" },
-        "osType": os_type(machine),
-    });
-    if let Some(e) = &a.error {
-        p["errorDetails"] = e.clone();
-    }
-    p
-}
-
-fn count(run: &Run, state: &str) -> usize {
-    run.patches.iter().filter(|(_, s)| *s == state).count()
-}
-
-fn run_properties(run: &Run, machine: Option<&Machine>) -> Value {
-    let mut p = json!({
-        "status": run.status,
-        "installationActivityId": run.id,
-        "rebootStatus": run.reboot_status,
-        "maintenanceWindowExceeded": false,
-        "excludedPatchCount": count(run, "Excluded"),
-        "notSelectedPatchCount": count(run, "NotSelected"),
-        "pendingPatchCount": count(run, "Pending"),
-        "installedPatchCount": count(run, "Installed"),
-        "failedPatchCount": count(run, "Failed"),
-        "startDateTime": rfc3339(run.start),
-        "lastModifiedDateTime": rfc3339(run.end),
-        "startedBy": run.started_by,
-        "patchServiceUsed": "WU",
-        "osType": os_type(machine),
-    });
-    if let Some(e) = &run.error {
-        p["errorDetails"] = e.clone();
-    }
-    p
-}
-
-/// The final 200 body of a finished assess/install operation.
+/// The final 200 body of a finished assess/install operation, in its RP's result shape.
 pub(crate) fn result(store: &Store, op: &Operation) -> Option<Value> {
     let mp = store.patches.machines.get(&op.resource_key)?;
-    let machine = store.machines.get(&op.resource_key);
+    let target = target(store, &op.resource_key);
+    let vm = target.as_ref().is_some_and(|t| t.kind == Kind::Vm);
     match op.kind {
         OpKind::AssessPatches => {
             let a = mp.assessment.as_ref().filter(|a| a.id == op.id)?;
-            Some(assessment_properties(a, machine))
+            Some(if vm {
+                vm_results::assessment(a)
+            } else {
+                rows::assessment_properties(a, target.as_ref())
+            })
         }
         OpKind::InstallPatches => {
             let run = mp.runs.iter().find(|r| r.id == op.id)?;
-            Some(run_properties(run, machine))
+            Some(if vm {
+                vm_results::installation(run)
+            } else {
+                rows::run_properties(run, target.as_ref())
+            })
         }
         _ => None,
     }
@@ -579,7 +438,7 @@ pub(crate) fn fire_maintenance_run(
     key: &str,
     spec: &MaintenanceRun,
 ) -> (String, String) {
-    let machine = store.machines.get(key).cloned();
+    let target = target(store, key);
     let maintenance_run_id = spec
         .maintenance_run_id
         .clone()
@@ -595,184 +454,20 @@ pub(crate) fn fire_maintenance_run(
         started_by: "Platform",
         maintenance_run_id: Some(maintenance_run_id.clone()),
         reboot_status: "Unknown",
-        params: InstallParams {
-            maximum_duration: Some("PT3H55M".into()),
-            reboot_setting: Some(
-                spec.reboot_setting
-                    .clone()
-                    .unwrap_or_else(|| "IfRequired".into()),
-            ),
-            windows_parameters: None,
-        },
+        params: InstallParams::scheduled(
+            spec.reboot_setting
+                .clone()
+                .unwrap_or_else(|| "IfRequired".into()),
+        ),
         patches: Vec::new(),
         fail_message,
         error: None,
     };
-    run_install(mp, machine.as_ref(), &mut run);
+    run_install(mp, target.as_ref(), &mut run);
     let shift = time::Duration::days(i64::from(spec.days_ago));
     run.start -= shift + time::Duration::minutes(20);
     run.end -= shift;
     let id = run.id.clone();
     mp.runs.push(run);
     (id, maintenance_run_id)
-}
-
-/// Resource Graph table names this module fills.
-pub(crate) const ASSESSMENT_TABLE: &str = "patchassessmentresources";
-pub(crate) const INSTALLATION_TABLE: &str = "patchinstallationresources";
-
-fn row(
-    id: String,
-    name: &str,
-    ty: &str,
-    machine: &Machine,
-    subscription: &str,
-    properties: Value,
-) -> Value {
-    json!({
-        "id": id,
-        "name": name,
-        "type": ty,
-        "location": machine.location,
-        "resourceGroup": machine.resource_group.to_lowercase(),
-        "subscriptionId": subscription,
-        "properties": properties,
-    })
-}
-
-fn patch_row_properties(u: &Update, state: Option<&str>, modified: OffsetDateTime) -> Value {
-    let mut p = json!({
-        "patchName": u.name,
-        "kbId": u.kb_id,
-        "classifications": [u.classification],
-        "rebootRequired": u.reboot_required(),
-        "rebootBehavior": u.reboot_behavior,
-        "publishedDateTime": u.published,
-        "lastModifiedDateTime": rfc3339(modified),
-    });
-    if let Some(s) = state {
-        p["installationState"] = json!(s);
-    }
-    p
-}
-
-/// Every row of `table` (ids lower-cased, as Update Manager writes them), within retention.
-pub(crate) fn table_rows(store: &Store, subscription: &str, table: &str) -> Vec<Value> {
-    let now = OffsetDateTime::now_utc();
-    let mut rows = Vec::new();
-    for (key, mp) in &store.patches.machines {
-        let Some(machine) = store.machines.get(key) else {
-            continue;
-        };
-        let machine_id = machine.id(subscription).to_lowercase();
-        let base_type = "microsoft.hybridcompute/machines";
-        if table == ASSESSMENT_TABLE {
-            let Some(a) = mp
-                .assessment
-                .as_ref()
-                .filter(|a| now - a.end <= time::Duration::days(ASSESSMENT_RETENTION_DAYS))
-            else {
-                continue;
-            };
-            let id = format!("{machine_id}/patchassessmentresults/latest");
-            rows.push(row(
-                id.clone(),
-                &a.id,
-                &format!("{base_type}/patchassessmentresults"),
-                machine,
-                subscription,
-                assessment_properties(a, Some(machine)),
-            ));
-            for u in &a.available {
-                rows.push(row(
-                    format!("{id}/softwarepatches/kb{}", u.kb_id),
-                    &format!("KB{}", u.kb_id),
-                    &format!("{base_type}/patchassessmentresults/softwarepatches"),
-                    machine,
-                    subscription,
-                    patch_row_properties(u, None, a.end),
-                ));
-            }
-        } else if table == INSTALLATION_TABLE {
-            for run in mp
-                .runs
-                .iter()
-                .filter(|r| now - r.end <= time::Duration::days(INSTALLATION_RETENTION_DAYS))
-            {
-                let id = format!("{machine_id}/patchinstallationresults/{}", run.id);
-                let mut props = run_properties(run, Some(machine));
-                if let Some(m) = &run.maintenance_run_id {
-                    props["maintenanceRunId"] = json!(m);
-                }
-                rows.push(row(
-                    id.clone(),
-                    &run.id,
-                    &format!("{base_type}/patchinstallationresults"),
-                    machine,
-                    subscription,
-                    props,
-                ));
-                for (u, s) in &run.patches {
-                    rows.push(row(
-                        format!("{id}/softwarepatches/kb{}", u.kb_id),
-                        &format!("KB{}", u.kb_id),
-                        &format!("{base_type}/patchinstallationresults/softwarepatches"),
-                        machine,
-                        subscription,
-                        patch_row_properties(u, Some(s), run.end),
-                    ));
-                }
-            }
-        }
-    }
-    rows
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn iso_durations() {
-        for ok in ["PT2H", "PT30M", "P1D", "P1DT2H30M", "PT90S", "PT1H30M"] {
-            assert!(is_iso_duration(ok), "{ok}");
-        }
-        for bad in [
-            "", "P", "PT", "2H", "PT2", "PTH", "PT30M2H", "P1H", "pt2h", "PT2H ",
-        ] {
-            assert!(!is_iso_duration(bad), "{bad}");
-        }
-    }
-
-    #[test]
-    fn selection_follows_include_exclude_and_reboot_rules() {
-        let p = |w: WindowsParams| InstallParams {
-            maximum_duration: Some("PT2H".into()),
-            reboot_setting: Some("IfRequired".into()),
-            windows_parameters: Some(w),
-        };
-        let hot = catalogue::WINDOWS[0];
-        let cu = catalogue::WINDOWS[2];
-        let all = p(WindowsParams::default());
-        assert_eq!(all.state_of(&hot), "Installed");
-        let only_hot = p(WindowsParams {
-            kb_numbers_to_include: Some(vec![format!("KB{}", hot.kb_id)]),
-            ..Default::default()
-        });
-        assert_eq!(only_hot.state_of(&hot), "Installed");
-        assert_eq!(only_hot.state_of(&cu), "NotSelected");
-        let no_reboot = p(WindowsParams {
-            exclude_kbs_requiring_reboot: Some(true),
-            ..Default::default()
-        });
-        assert_eq!(no_reboot.state_of(&cu), "Excluded");
-        let security = p(WindowsParams {
-            classifications_to_include: Some(vec!["security".into()]),
-            kb_numbers_to_exclude: Some(vec![cu.kb_id.into()]),
-            ..Default::default()
-        });
-        assert_eq!(security.state_of(&hot), "Installed");
-        assert_eq!(security.state_of(&cu), "Excluded");
-        assert_eq!(security.state_of(&catalogue::WINDOWS[3]), "NotSelected");
-    }
 }
