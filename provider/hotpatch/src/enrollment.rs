@@ -20,7 +20,7 @@ use tfframework::{
     Resource, ResourceSchema, Type, Value,
 };
 
-use crate::arm_diag::{arm_error, arm_error_at};
+use crate::arm_diag::{arm_error, arm_error_at, read_outcome};
 use crate::machine_id::{strip_license_profile, ArcMachineId, LICENSE_PROFILE_SUFFIX};
 use crate::provider::HotpatchData;
 use crate::status::{portal_status, HotpatchSignals};
@@ -386,25 +386,17 @@ impl Resource<HotpatchData> for EnrollmentResource {
             Ok(id) => id,
             Err(d) => return (None, d.into()),
         };
-        match data
+        let lookup = data
             .arm
             .get_optional::<Machine>(&machine_id, API_VERSION)
-            .await
-        {
-            Ok(None) => (None, Diagnostics::new()),
-            Ok(Some(machine)) => match machine_feature(&machine) {
-                Some(f) if !is_unenrolled(f.subscription_status.as_ref()) => (
-                    Some(state(&machine_id, f, machine.windows_patch_settings())),
-                    Diagnostics::new(),
-                ),
-                // Cancelled (or never enrolled) outside Terraform: gone, so the next plan enrolls again.
-                _ => (None, Diagnostics::new()),
-            },
-            Err(e) => (
-                Some(current.clone()),
-                arm_error("reading the Arc machine", &e).into(),
-            ),
-        }
+            .await;
+        read_outcome(current, "reading the Arc machine", lookup, |machine| {
+            // Cancelled (or never enrolled) outside Terraform reads as gone, so the next plan
+            // enrolls again.
+            machine_feature(&machine)
+                .filter(|f| !is_unenrolled(f.subscription_status.as_ref()))
+                .map(|f| state(&machine_id, f, machine.windows_patch_settings()))
+        })
     }
 
     async fn update(

@@ -35,7 +35,7 @@ use tfframework::{
     PlanRequest, Resource, ResourceSchema, Type, Value,
 };
 
-use crate::arm_diag::{arm_error, arm_error_at};
+use crate::arm_diag::{arm_error, arm_error_at, read_outcome};
 use crate::machine_facts::{self, MachineFacts};
 use crate::machine_id::{machine_kind, AnyMachineId, MachineKind};
 use crate::provider::HotpatchData;
@@ -558,14 +558,10 @@ impl Resource<HotpatchData> for MachineSettingResource {
             Ok(k) => k,
             Err(e) => return (None, Diagnostic::error("Invalid machine id", e).into()),
         };
-        match machine_facts::read(&data.arm, &machine_id, kind).await {
-            Ok(None) => (None, Diagnostics::new()),
-            Ok(Some(facts)) => (Some(state(&machine_id, &facts)), Diagnostics::new()),
-            Err(e) => (
-                Some(current.clone()),
-                arm_error("reading the machine", &e).into(),
-            ),
-        }
+        let lookup = machine_facts::read(&data.arm, &machine_id, kind).await;
+        read_outcome(current, "reading the machine", lookup, |facts| {
+            Some(state(&machine_id, &facts))
+        })
     }
 
     async fn update(

@@ -15,7 +15,7 @@ use tfframework::{
 };
 
 use super::schedule::parse_schedule_id;
-use crate::arm_diag::arm_error;
+use crate::arm_diag::{arm_error, read_outcome};
 use crate::provider::HotpatchData;
 
 /// What sits between the machine id and the assignment name.
@@ -183,18 +183,13 @@ impl Resource<HotpatchData> for ScheduleAssignmentResource {
             Ok(id) => id,
             Err(d) => return (None, d.into()),
         };
-        match data
+        let lookup = data
             .arm
             .get_optional::<ConfigurationAssignment>(&id, API_VERSION)
-            .await
-        {
-            Ok(None) => (None, Diagnostics::new()),
-            Ok(Some(a)) => (Some(state_from(current, &a)), Diagnostics::new()),
-            Err(e) => (
-                Some(current.clone()),
-                arm_error("reading the schedule assignment", &e).into(),
-            ),
-        }
+            .await;
+        read_outcome(current, "reading the schedule assignment", lookup, |a| {
+            Some(state_from(current, &a))
+        })
     }
 
     async fn update(

@@ -19,7 +19,7 @@ use tfframework::{
 };
 
 use super::assignment::{ScheduleId, ASSIGNMENT_INFIX};
-use crate::arm_diag::arm_error;
+use crate::arm_diag::{arm_error, read_outcome};
 use crate::provider::HotpatchData;
 
 pub struct DynamicScopeResource;
@@ -297,18 +297,13 @@ impl Resource<HotpatchData> for DynamicScopeResource {
             Ok(id) => id,
             Err(d) => return (None, d.into()),
         };
-        match data
+        let lookup = data
             .arm
             .get_optional::<ConfigurationAssignment>(&id, API_VERSION)
-            .await
-        {
-            Ok(None) => (None, Diagnostics::new()),
-            Ok(Some(a)) => (Some(state_from(current, &a)), Diagnostics::new()),
-            Err(e) => (
-                Some(current.clone()),
-                arm_error("reading the dynamic scope", &e).into(),
-            ),
-        }
+            .await;
+        read_outcome(current, "reading the dynamic scope", lookup, |a| {
+            Some(state_from(current, &a))
+        })
     }
 
     async fn update(

@@ -23,7 +23,7 @@ use tfframework::{
 use super::read_back::schedule_state;
 use super::rules::{self, kb_digits, parse_datetime};
 use super::timezones;
-use crate::arm_diag::arm_error;
+use crate::arm_diag::{arm_error, read_outcome};
 use crate::provider::HotpatchData;
 
 pub struct MaintenanceScheduleResource;
@@ -325,18 +325,13 @@ impl Resource<HotpatchData> for MaintenanceScheduleResource {
             Ok(id) => id,
             Err(d) => return (None, d.into()),
         };
-        match data
+        let lookup = data
             .arm
             .get_optional::<MaintenanceConfiguration>(&id, API_VERSION)
-            .await
-        {
-            Ok(None) => (None, Diagnostics::new()),
-            Ok(Some(c)) => (Some(schedule_state(current, &id, &c)), Diagnostics::new()),
-            Err(e) => (
-                Some(current.clone()),
-                arm_error("reading the maintenance schedule", &e).into(),
-            ),
-        }
+            .await;
+        read_outcome(current, "reading the maintenance schedule", lookup, |c| {
+            Some(schedule_state(current, &id, &c))
+        })
     }
 
     async fn update(
