@@ -511,3 +511,58 @@ fn folder_has_query_files(folder: &Path) -> bool {
         })
         .unwrap_or(false)
 }
+
+/// The ```terraform blocks of a guide, in order.
+fn terraform_blocks(markdown: &str) -> Vec<String> {
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in markdown.lines() {
+        match (&mut current, line.trim_end()) {
+            (None, "```terraform") | (None, "```hcl") => current = Some(String::new()),
+            (Some(_), "```") => blocks.extend(current.take()),
+            (Some(block), text) => {
+                block.push_str(text);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    blocks
+}
+
+/// A guide is a walkthrough users copy from: its Terraform blocks, taken together, must be a
+/// valid configuration against the live schema.
+#[test]
+fn every_guide_validates() {
+    let guides = repo_root().join("docs/guides");
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&guides).expect("docs/guides exists") {
+        let path = entry.expect("dir entry").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("md") {
+            continue;
+        }
+        let blocks = terraform_blocks(&read(&path).expect("read guide"));
+        if blocks.is_empty() {
+            continue;
+        }
+        checked += 1;
+        let tf = Terraform::new(vec![]);
+        tf.write_config(&blocks.join("\n"));
+        tf.write_file("zz_required_providers.tf", REQUIRED_PROVIDERS);
+        let out = tf.run(&["validate", "-no-color"]);
+        if out.code != 0 {
+            failures.push(format!("{}:\n{}", rel(&path), out.combined()));
+        }
+    }
+    assert!(
+        checked > 0,
+        "no guide with Terraform blocks under {}",
+        guides.display()
+    );
+    assert!(
+        failures.is_empty(),
+        "guides fail `terraform validate`:\n{}",
+        failures.join("\n\n")
+    );
+}
