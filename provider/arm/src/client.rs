@@ -362,6 +362,8 @@ impl ArmClient {
         let shown_url = redact_url(&url);
         let mut waited = Duration::ZERO;
         let mut attempt: u32 = 0;
+        // Failures other than throttling; only these count against `max_attempts`.
+        let mut failures: u32 = 0;
         loop {
             attempt += 1;
             let outcome = self.attempt(request, &url, &shown_url, attempt).await;
@@ -410,9 +412,15 @@ impl ArmClient {
                 }
                 Err(other) => return Err(other),
             };
-            if attempt >= policy.max_attempts {
-                tracing::debug!(attempt, "giving up after the maximum number of attempts");
-                return Err(err);
+            // A 429 means "not now", not "broken": under a busy token bucket a request can
+            // lose the race for fresh tokens many times in a row, so throttling is bounded by
+            // the wait budget alone, while real failures also stop after `max_attempts`.
+            if err.status() != Some(429) {
+                failures += 1;
+                if failures >= policy.max_attempts {
+                    tracing::debug!(attempt, "giving up after the maximum number of attempts");
+                    return Err(err);
+                }
             }
             let delay = policy.delay(attempt, retry_after);
             if waited + delay > policy.max_total_wait {
@@ -448,12 +456,15 @@ impl ArmClient {
             _ = self.cancel.cancelled() => return Err(ArmError::Cancelled),
             t = self.inner.tokens.token() => t?,
         };
+        // Our own id for this attempt, so a support case can be traced from our logs into ARM's.
+        let client_request_id = uuid::Uuid::new_v4().to_string();
         let mut builder = self
             .inner
             .http
             .request(request.method.clone(), url.clone())
             .bearer_auth(token.expose())
-            .header(ACCEPT, "application/json");
+            .header(ACCEPT, "application/json")
+            .header("x-ms-client-request-id", &client_request_id);
         if let Some(body) = &request.body {
             builder = builder
                 .header(CONTENT_TYPE, "application/json")
@@ -464,7 +475,13 @@ impl ArmClient {
         for (k, v) in &request.headers {
             builder = builder.header(k.clone(), v.clone());
         }
-        tracing::debug!(method = %request.method, url = %shown_url, attempt, "ARM request");
+        tracing::debug!(
+            method = %request.method,
+            url = %shown_url,
+            attempt,
+            client_request_id,
+            "ARM request"
+        );
         let started = Instant::now();
         let exchange = async {
             let resp = builder.send().await?;

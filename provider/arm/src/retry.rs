@@ -57,11 +57,20 @@ impl RetryPolicy {
         half + Duration::from_millis(extra)
     }
 
-    /// The wait before the next attempt: the server's `Retry-After` (capped) when given,
-    /// otherwise [`RetryPolicy::backoff`].
+    /// The wait before the next attempt: the server's `Retry-After` (capped) plus a little
+    /// jitter when given, otherwise [`RetryPolicy::backoff`].
+    ///
+    /// The jitter only ever lengthens the wait (the server's hint is a minimum): up to a fifth
+    /// of the hint, and at least up to 100 ms, so the requests that a throttled burst sent
+    /// together do not all come back in the same instant and collide again.
     pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
         match retry_after {
-            Some(d) => d.min(self.max_retry_after),
+            Some(d) => {
+                let d = d.min(self.max_retry_after);
+                let spread = (d / 5).max(Duration::from_millis(100));
+                let spread_ms = u64::try_from(spread.as_millis()).unwrap_or(u64::MAX);
+                d + Duration::from_millis(rand::rng().random_range(0..=spread_ms))
+            }
             None => self.backoff(retry),
         }
     }
@@ -182,10 +191,25 @@ mod tests {
         assert!(d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100));
         let d4 = p.backoff(4);
         assert!(d4 >= Duration::from_millis(400));
-        assert_eq!(
-            p.delay(1, Some(Duration::from_secs(9999))),
-            p.max_retry_after
+        let capped = p.delay(1, Some(Duration::from_secs(9999)));
+        assert!(capped >= p.max_retry_after && capped <= p.max_retry_after * 6 / 5);
+    }
+
+    #[test]
+    fn retry_after_is_a_minimum_with_bounded_jitter() {
+        let p = RetryPolicy::default();
+        let hint = Duration::from_secs(1);
+        let waits: Vec<Duration> = (0..200).map(|_| p.delay(1, Some(hint))).collect();
+        assert!(waits
+            .iter()
+            .all(|w| *w >= hint && *w <= hint + Duration::from_millis(200)));
+        assert!(
+            waits.iter().any(|w| *w != waits[0]),
+            "no jitter: {:?}",
+            &waits[..5]
         );
+        let zero = p.delay(1, Some(Duration::ZERO));
+        assert!(zero <= Duration::from_millis(100));
     }
 
     #[test]

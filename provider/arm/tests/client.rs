@@ -39,6 +39,12 @@ async fn get_sends_token_api_version_and_user_agent() {
         .to_str()
         .unwrap()
         .starts_with("terraform-provider-hotpatch/0.0.0-test"));
+    let ids: Vec<&str> = arm
+        .iter()
+        .map(|r| r.headers["x-ms-client-request-id"].to_str().unwrap())
+        .collect();
+    assert!(ids.iter().all(|id| id.len() == 36), "{ids:?}");
+    assert_ne!(ids[0], ids[1], "a fresh client request id per request");
 }
 
 #[tokio::test]
@@ -94,6 +100,41 @@ async fn retries_429_with_and_without_retry_after() {
         gap >= Duration::from_millis(900),
         "Retry-After ignored: {gap:?}"
     );
+}
+
+#[tokio::test]
+async fn throttling_is_bounded_by_the_wait_budget_not_the_attempt_count() {
+    // More consecutive 429s than `max_attempts` (5 in tests): a busy token bucket, not a
+    // failure, so the read still succeeds.
+    let n = counter();
+    let c = n.clone();
+    let server = TestServer::start(move |_, _| {
+        if c.fetch_add(1, Ordering::SeqCst) < 8 {
+            Reply::json(
+                429,
+                json!({"error": {"code": "SubscriptionRequestsThrottled"}}),
+            )
+            .header("Retry-After", "0")
+        } else {
+            Reply::json(200, json!({}))
+        }
+    })
+    .await;
+    let _: Value = server.client().get(MACHINE, API).await.unwrap();
+    assert_eq!(server.arm_requests().len(), 9);
+
+    // Real failures still stop after `max_attempts`.
+    let server = TestServer::start(|_, _| {
+        Reply::json(503, json!({"error": {"code": "ServiceUnavailable"}}))
+    })
+    .await;
+    let err = server
+        .client()
+        .get::<Value>(MACHINE, API)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(server.arm_requests().len(), 5);
 }
 
 #[tokio::test]
