@@ -23,5 +23,11 @@ build:
 bench: terraform
 	bash tests/tools/bench-coldstart.sh
 
+# Scale benchmark (docs/benchmarks.md, "Scale"): BENCH_MACHINES (1000), BENCH_LATENCY_MS (50),
+# BENCH_PARALLELISM (10).
+.PHONY: bench-scale
+bench-scale: terraform
+	bash tests/tools/bench-scale.sh
+
 terraform:
 	python3 tests/tools/install-terraform.py
