@@ -42,3 +42,12 @@ pub fn read_outcome<T>(
         Err(e) => (Some(current.clone()), arm_error(doing, &e).into()),
     }
 }
+
+/// What a resource delete returns for one ARM DELETE: an object that is already gone is the
+/// outcome Terraform asked for, so a 404 is success too.
+pub fn delete_outcome(doing: &str, result: Result<(), ArmError>) -> Diagnostics {
+    match result {
+        Err(e) if !e.is_not_found() => arm_error(doing, &e).into(),
+        _ => Diagnostics::new(),
+    }
+}

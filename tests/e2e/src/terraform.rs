@@ -129,6 +129,12 @@ impl Terraform {
         self.run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"])
     }
 
+    /// The root module's outputs (`terraform output -json`).
+    pub fn outputs(&self) -> serde_json::Value {
+        let out = self.run(&["output", "-json"]).success();
+        serde_json::from_str(&out.stdout).expect("output -json is JSON")
+    }
+
     /// The current state as `terraform show -json` prints it.
     pub fn show_json(&self) -> serde_json::Value {
         let out = self.run(&["show", "-json", "-no-color"]).success();
@@ -147,6 +153,12 @@ impl Terraform {
             let _ = std::fs::remove_file(self.dir.path().join(name));
         }
     }
+}
+
+/// Text with every run of whitespace folded into one space: Terraform wraps diagnostics at 80
+/// columns, so tests compare messages on one line.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn find_resource(module: &serde_json::Value, address: &str) -> Option<serde_json::Value> {

@@ -6,6 +6,7 @@
 
 use arm_emulator::{seed, Config, Fault};
 use hotpatch_e2e::env::{TestEnv, PROVIDER_HCL};
+use hotpatch_e2e::terraform::one_line;
 use serde_json::Value;
 
 fn enrollment_hcl(machine_ids: &[(&str, String)]) -> String {
@@ -16,11 +17,6 @@ fn enrollment_hcl(machine_ids: &[(&str, String)]) -> String {
         ));
     }
     hcl
-}
-
-/// Terraform wraps diagnostics at 80 columns; compare messages with whitespace folded.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn hotpatch_feature(profile: &Value) -> Option<Value> {

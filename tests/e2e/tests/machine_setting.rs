@@ -5,6 +5,7 @@
 
 use arm_emulator::{seed, Config, Fault, MachineChanges, VmChanges};
 use hotpatch_e2e::env::{TestEnv, PROVIDER_HCL};
+use hotpatch_e2e::terraform::one_line;
 use serde_json::Value;
 
 fn setting(name: &str, machine_id: &str, extra: &str) -> String {
@@ -17,11 +18,6 @@ fn enrollment(name: &str, machine_id: &str) -> String {
     format!(
         "\nresource \"hotpatch_enrollment\" \"{name}\" {{\n  machine_id = \"{machine_id}\"\n}}\n"
     )
-}
-
-/// Terraform wraps diagnostics at 80 columns; compare messages with whitespace folded.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn arc_patch_settings(env: &TestEnv, name: &str) -> Value {

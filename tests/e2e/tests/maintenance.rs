@@ -9,10 +9,7 @@
 
 use arm_emulator::{seed, Config, ScheduleChanges};
 use hotpatch_e2e::env::{TestEnv, PROVIDER_HCL};
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+use hotpatch_e2e::terraform::one_line;
 
 fn schedule_hcl(reboot: &str, windows_extra: &str) -> String {
     format!(

@@ -6,16 +6,8 @@ use std::time::Instant;
 
 use arm_emulator::{catalogue, seed, Fault, MaintenanceRun};
 use hotpatch_e2e::env::{TestEnv, PROVIDER_HCL};
+use hotpatch_e2e::terraform::one_line;
 use serde_json::Value;
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn outputs(tf: &hotpatch_e2e::terraform::Terraform) -> Value {
-    let out = tf.run(&["output", "-json"]).success();
-    serde_json::from_str(&out.stdout).expect("output -json")
-}
 
 fn actions_hcl(id: &str, install_args: &str) -> String {
     format!(
@@ -80,7 +72,7 @@ fn assess_read_updates_install_an_include_list_and_see_it_in_history() {
     // Before any assessment the data source reads empty, not an error.
     tf.apply().success();
     assert_eq!(
-        outputs(&tf)["available"]["value"]["updates"],
+        tf.outputs()["available"]["value"]["updates"],
         Value::Array(vec![])
     );
 
@@ -91,7 +83,7 @@ fn assess_read_updates_install_an_include_list_and_see_it_in_history() {
         assessed.stdout
     );
     tf.apply().success();
-    let available = outputs(&tf)["available"]["value"].clone();
+    let available = tf.outputs()["available"]["value"].clone();
     assert_eq!(available["assessment_status"], "Succeeded");
     let updates = available["updates"].as_array().unwrap();
     assert_eq!(updates.len(), catalogue::WINDOWS.len());
@@ -144,7 +136,7 @@ fn assess_read_updates_install_an_include_list_and_see_it_in_history() {
     assert_eq!(body["rebootSetting"], "IfRequired");
 
     tf.apply().success();
-    let runs = outputs(&tf)["history"]["value"].clone();
+    let runs = tf.outputs()["history"]["value"].clone();
     let runs = runs.as_array().unwrap();
     assert_eq!(runs.len(), 1, "{runs:?}");
     assert_eq!(runs[0]["status"], "Succeeded");
@@ -230,7 +222,7 @@ fn history_days_filter_and_scheduled_runs() {
     };
     tf.write_config(&hcl(""));
     tf.apply().success();
-    let runs = outputs(&tf)["runs"]["value"].clone();
+    let runs = tf.outputs()["runs"]["value"].clone();
     let ids: Vec<&str> = runs
         .as_array()
         .unwrap()
@@ -250,7 +242,7 @@ fn history_days_filter_and_scheduled_runs() {
 
     tf.write_config(&hcl("  days = 7\n"));
     tf.apply().success();
-    let runs = outputs(&tf)["runs"]["value"].clone();
+    let runs = tf.outputs()["runs"]["value"].clone();
     assert_eq!(runs.as_array().unwrap().len(), 1);
     assert_eq!(runs[0]["maintenance_run_id"], recent.as_str());
 

@@ -4,16 +4,8 @@
 
 use arm_emulator::{catalogue, seed};
 use hotpatch_e2e::env::{TestEnv, PROVIDER_HCL};
-use serde_json::{json, Value};
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn outputs(tf: &hotpatch_e2e::terraform::Terraform) -> Value {
-    let out = tf.run(&["output", "-json"]).success();
-    serde_json::from_str(&out.stdout).expect("output -json")
-}
+use hotpatch_e2e::terraform::one_line;
+use serde_json::json;
 
 fn config(id: &str, kb: &str) -> String {
     format!(
@@ -82,7 +74,7 @@ fn assess_a_vm_read_its_updates_install_an_include_list_and_see_it_in_history() 
         "the VM result's per-patch list names the hotpatches: {assessed}"
     );
     tf.apply().success();
-    let available = outputs(&tf)["available"]["value"].clone();
+    let available = tf.outputs()["available"]["value"].clone();
     assert_eq!(available["assessment_status"], "Succeeded");
     let hot: Vec<&str> = available["updates"]
         .as_array()
@@ -131,7 +123,7 @@ fn assess_a_vm_read_its_updates_install_an_include_list_and_see_it_in_history() 
     assert_eq!(body["rebootSetting"], "IfRequired");
 
     tf.apply().success();
-    let runs = outputs(&tf)["history"]["value"].clone();
+    let runs = tf.outputs()["history"]["value"].clone();
     let runs = runs.as_array().unwrap();
     assert_eq!(runs.len(), 1, "{runs:?}");
     assert_eq!(runs[0]["status"], "Succeeded");

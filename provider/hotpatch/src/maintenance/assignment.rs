@@ -15,7 +15,7 @@ use tfframework::{
 };
 
 use super::schedule::parse_schedule_id;
-use crate::arm_diag::{arm_error, read_outcome};
+use crate::arm_diag::{arm_error, delete_outcome, read_outcome};
 use crate::provider::HotpatchData;
 
 /// What sits between the machine id and the assignment name.
@@ -207,11 +207,10 @@ impl Resource<HotpatchData> for ScheduleAssignmentResource {
             Ok(id) => id,
             Err(d) => return d.into(),
         };
-        match data.arm.delete(&id, API_VERSION).await {
-            Ok(()) => Diagnostics::new(),
-            Err(e) if e.is_not_found() => Diagnostics::new(),
-            Err(e) => arm_error("removing the schedule assignment", &e).into(),
-        }
+        delete_outcome(
+            "removing the schedule assignment",
+            data.arm.delete(&id, API_VERSION).await,
+        )
     }
 
     async fn import(

@@ -19,7 +19,7 @@ use tfframework::{
 };
 
 use super::assignment::{ScheduleId, ASSIGNMENT_INFIX};
-use crate::arm_diag::{arm_error, read_outcome};
+use crate::arm_diag::{arm_error, delete_outcome, read_outcome};
 use crate::provider::HotpatchData;
 
 pub struct DynamicScopeResource;
@@ -323,11 +323,10 @@ impl Resource<HotpatchData> for DynamicScopeResource {
             Ok(id) => id,
             Err(d) => return d.into(),
         };
-        match data.arm.delete(&id, API_VERSION).await {
-            Ok(()) => Diagnostics::new(),
-            Err(e) if e.is_not_found() => Diagnostics::new(),
-            Err(e) => arm_error("deleting the dynamic scope", &e).into(),
-        }
+        delete_outcome(
+            "deleting the dynamic scope",
+            data.arm.delete(&id, API_VERSION).await,
+        )
     }
 
     async fn import(

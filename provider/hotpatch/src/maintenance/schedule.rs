@@ -23,7 +23,7 @@ use tfframework::{
 use super::read_back::schedule_state;
 use super::rules::{self, kb_digits, parse_datetime};
 use super::timezones;
-use crate::arm_diag::{arm_error, read_outcome};
+use crate::arm_diag::{arm_error, delete_outcome, read_outcome};
 use crate::provider::HotpatchData;
 
 pub struct MaintenanceScheduleResource;
@@ -352,11 +352,10 @@ impl Resource<HotpatchData> for MaintenanceScheduleResource {
             Ok(id) => id,
             Err(d) => return d.into(),
         };
-        match data.arm.delete(&id, API_VERSION).await {
-            Ok(()) => Diagnostics::new(),
-            Err(e) if e.is_not_found() => Diagnostics::new(),
-            Err(e) => arm_error("deleting the maintenance schedule", &e).into(),
-        }
+        delete_outcome(
+            "deleting the maintenance schedule",
+            data.arm.delete(&id, API_VERSION).await,
+        )
     }
 
     async fn import(
