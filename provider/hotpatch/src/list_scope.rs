@@ -1,5 +1,6 @@
-//! What the list resources share: the `{ subscription_id, resource_group_name }` scope of a
-//! `list` block, and paging through one ARM collection of that scope into Terraform's results.
+//! What the list resources and the fleet data source share: the `{ subscription_id,
+//! resource_group_name }` scope of a `list` block (or of `hotpatch_machines`), and paging
+//! through one ARM collection of that scope into Terraform's results.
 //!
 //! `terraform query` runs over fleets of thousands of machines while ARM throttles reads per
 //! subscription, so every list resource reads only list pages (`nextLink`) and never one GET

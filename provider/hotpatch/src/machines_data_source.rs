@@ -11,13 +11,14 @@ use std::collections::BTreeMap;
 use armclient::models::compute::{self, VirtualMachine};
 use armclient::models::hybridcompute::{self, Machine};
 use async_trait::async_trait;
-use tfframework::validators::{one_of, regex};
+use tfframework::validators::one_of;
 use tfframework::{
-    AttributePath, AttributeSchema, BlockSchema, Context, DataSource, Diagnostics, ObjectBuilder,
-    ObjectReader, Type, Value,
+    AttributeSchema, BlockSchema, Context, DataSource, Diagnostics, ObjectBuilder, ObjectReader,
+    Type, Value,
 };
 
 use crate::arm_diag::arm_error;
+use crate::list_scope::{with_scope_attributes, ListScope, ARC_MACHINES, AZURE_VMS};
 use crate::machine_facts::MachineFacts;
 use crate::provider::HotpatchData;
 use crate::status::PortalStatus;
@@ -36,13 +37,6 @@ fn machine_object_type() -> Type {
         ("hotpatching_enabled", Type::Bool),
         ("eligible", Type::Bool),
     ])
-}
-
-fn scope(subscription: &str, resource_group: Option<&str>) -> String {
-    match resource_group {
-        Some(rg) => format!("/subscriptions/{subscription}/resourceGroups/{rg}"),
-        None => format!("/subscriptions/{subscription}"),
-    }
 }
 
 fn row(f: &MachineFacts) -> Value {
@@ -67,26 +61,10 @@ impl DataSource<HotpatchData> for MachinesDataSource {
     }
 
     fn schema(&self) -> BlockSchema {
-        BlockSchema::new()
-            .description("Hotpatch status of every Arc machine and/or Azure VM in a subscription or resource group, with counts per portal status. Reads with paged list calls only (one ARM read per page, never one per machine).")
-            .attribute(
-                AttributeSchema::string("subscription_id")
-                    .optional()
-                    .validator(regex(
-                        r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$",
-                        "a subscription id (GUID)",
-                    ))
-                    .description("Subscription to read. Default: the provider's `subscription_id`."),
-            )
-            .attribute(
-                AttributeSchema::string("resource_group_name")
-                    .optional()
-                    .validator(regex(
-                        r"^[-\w._()]{1,90}$",
-                        "a resource group name (1-90 letters, digits, '-', '_', '.', '(' or ')')",
-                    ))
-                    .description("Only machines in this resource group. Default: the whole subscription."),
-            )
+        with_scope_attributes(
+            BlockSchema::new()
+    .description("Hotpatch status of every Arc machine and/or Azure VM in a subscription or resource group, with counts per portal status. Reads with paged list calls only (one ARM read per page, never one per machine)."),
+        )
             .attribute(
                 AttributeSchema::string("resource_type")
                     .optional()
@@ -119,29 +97,22 @@ impl DataSource<HotpatchData> for MachinesDataSource {
     ) -> (Option<Value>, Diagnostics) {
         let mut diags = Diagnostics::new();
         let c = ObjectReader::new(config);
-        let subscription = c.get::<Option<String>>("subscription_id").ok().flatten();
-        let resource_group = c
-            .get::<Option<String>>("resource_group_name")
-            .ok()
-            .flatten();
         let resource_type = c
             .get::<Option<String>>("resource_type")
             .ok()
             .flatten()
             .unwrap_or_else(|| "all".to_owned());
         let status_filter = c.get::<Option<String>>("status").ok().flatten();
-        let Some(subscription) = subscription.or_else(|| data.subscription_id.clone()) else {
-            diags.error_at(
-                AttributePath::attr("subscription_id"),
-                "No subscription to read",
-                "Set subscription_id here or in the provider block (or ARM_SUBSCRIPTION_ID).",
-            );
-            return (None, diags);
+        let scope = match ListScope::from_config(config, data) {
+            Ok(scope) => scope,
+            Err(d) => {
+                diags.push(d);
+                return (None, diags);
+            }
         };
-        let base = scope(&subscription, resource_group.as_deref());
         let mut facts: Vec<MachineFacts> = Vec::new();
         if resource_type != "vm" {
-            let path = format!("{base}/providers/Microsoft.HybridCompute/machines");
+            let path = scope.collection(ARC_MACHINES);
             match data
                 .arm
                 .list::<Machine>(&path, hybridcompute::API_VERSION)
@@ -155,7 +126,7 @@ impl DataSource<HotpatchData> for MachinesDataSource {
             }
         }
         if resource_type != "arc" {
-            let path = format!("{base}/providers/Microsoft.Compute/virtualMachines");
+            let path = scope.collection(AZURE_VMS);
             match data
                 .arm
                 .list::<VirtualMachine>(&path, compute::API_VERSION)
