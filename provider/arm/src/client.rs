@@ -362,11 +362,16 @@ impl ArmClient {
         let shown_url = redact_url(&url);
         let mut waited = Duration::ZERO;
         let mut attempt: u32 = 0;
+        // Our own id for this request, kept across its retries (as the Azure SDKs do), so a
+        // support case can be traced from our logs into ARM's.
+        let client_request_id = uuid::Uuid::new_v4().to_string();
         // Failures other than throttling; only these count against `max_attempts`.
         let mut failures: u32 = 0;
         loop {
             attempt += 1;
-            let outcome = self.attempt(request, &url, &shown_url, attempt).await;
+            let outcome = self
+                .attempt(request, &url, &shown_url, &client_request_id, attempt)
+                .await;
             let (err, retry_after) = match outcome {
                 Ok(resp) if (200..300).contains(&resp.status) => return Ok(resp),
                 Ok(resp) => {
@@ -446,6 +451,7 @@ impl ArmClient {
         request: &ArmRequest,
         url: &Url,
         shown_url: &str,
+        client_request_id: &str,
         attempt: u32,
     ) -> Result<ArmResponse, ArmError> {
         if self.cancel.is_cancelled() {
@@ -456,15 +462,13 @@ impl ArmClient {
             _ = self.cancel.cancelled() => return Err(ArmError::Cancelled),
             t = self.inner.tokens.token() => t?,
         };
-        // Our own id for this attempt, so a support case can be traced from our logs into ARM's.
-        let client_request_id = uuid::Uuid::new_v4().to_string();
         let mut builder = self
             .inner
             .http
             .request(request.method.clone(), url.clone())
             .bearer_auth(token.expose())
             .header(ACCEPT, "application/json")
-            .header("x-ms-client-request-id", &client_request_id);
+            .header("x-ms-client-request-id", client_request_id);
         if let Some(body) = &request.body {
             builder = builder
                 .header(CONTENT_TYPE, "application/json")

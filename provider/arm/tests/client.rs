@@ -44,7 +44,10 @@ async fn get_sends_token_api_version_and_user_agent() {
         .map(|r| r.headers["x-ms-client-request-id"].to_str().unwrap())
         .collect();
     assert!(ids.iter().all(|id| id.len() == 36), "{ids:?}");
-    assert_ne!(ids[0], ids[1], "a fresh client request id per request");
+    assert_ne!(
+        ids[0], ids[1],
+        "a fresh client request id per logical request"
+    );
 }
 
 #[tokio::test]
@@ -121,7 +124,13 @@ async fn throttling_is_bounded_by_the_wait_budget_not_the_attempt_count() {
     })
     .await;
     let _: Value = server.client().get(MACHINE, API).await.unwrap();
-    assert_eq!(server.arm_requests().len(), 9);
+    let reqs = server.arm_requests();
+    assert_eq!(reqs.len(), 9);
+    let id = |i: usize| reqs[i].headers["x-ms-client-request-id"].to_str().unwrap();
+    assert!(
+        (1..9).all(|i| id(i) == id(0)),
+        "one client request id across retries"
+    );
 
     // Real failures still stop after `max_attempts`.
     let server = TestServer::start(|_, _| {
