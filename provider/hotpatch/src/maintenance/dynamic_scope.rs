@@ -19,6 +19,7 @@ use tfframework::{
 };
 
 use super::assignment::{ScheduleId, ASSIGNMENT_INFIX};
+use super::{string_list, strings};
 use crate::arm_diag::{arm_error, delete_outcome, read_outcome};
 use crate::provider::HotpatchData;
 
@@ -43,16 +44,6 @@ impl Validator for SubscriptionScope {
             );
         }
     }
-}
-
-fn list(name: &str, description: &str) -> AttributeSchema {
-    AttributeSchema::list(name, Type::String)
-        .optional()
-        .description(description)
-}
-
-fn strings(r: &ObjectReader<'_>, name: &str) -> Result<Vec<String>, Diagnostic> {
-    Ok(r.get::<Option<Vec<String>>>(name)?.unwrap_or_default())
 }
 
 fn body(planned: &Value) -> Result<ConfigurationAssignment, Diagnostic> {
@@ -218,10 +209,10 @@ impl Resource<HotpatchData> for DynamicScopeResource {
     fn schema(&self) -> ResourceSchema {
         let filter = BlockSchema::new()
             .description("Which machines of the scope the schedule applies to; every given criterion must match.")
-            .attribute(list("resource_types", "`Microsoft.HybridCompute/machines` and/or `Microsoft.Compute/virtualMachines`."))
-            .attribute(list("resource_groups", "Resource group names."))
-            .attribute(list("os_types", "`Windows` and/or `Linux`.").validator(each(one_of(&["Windows", "Linux"]))))
-            .attribute(list("locations", "Regions, e.g. `eastus` or `Japan East`."))
+            .attribute(string_list("resource_types", "`Microsoft.HybridCompute/machines` and/or `Microsoft.Compute/virtualMachines`."))
+            .attribute(string_list("resource_groups", "Resource group names."))
+            .attribute(string_list("os_types", "`Windows` and/or `Linux`.").validator(each(one_of(&["Windows", "Linux"]))))
+            .attribute(string_list("locations", "Regions, e.g. `eastus` or `Japan East`."))
             .attribute(AttributeSchema::map("tags", Type::list(Type::String)).optional().description("Tag name to the list of accepted values."))
             .attribute(AttributeSchema::string("tag_operator").default(Value::string("Any")).validator(one_of(&["Any", "All"])).description("Whether a machine needs `Any` (default) or `All` of the tags."));
         ResourceSchema::new(

@@ -23,6 +23,7 @@ use tfframework::{
 use super::read_back::schedule_state;
 use super::rules::{self, kb_digits, parse_datetime};
 use super::timezones;
+use super::{string_list, strings};
 use crate::arm_diag::{arm_error, delete_outcome, read_outcome};
 use crate::provider::HotpatchData;
 
@@ -52,16 +53,6 @@ pub fn parse_schedule_id(id: &str) -> Result<(String, String, String), String> {
             "{id:?} is not a maintenance configuration id (/subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Maintenance/maintenanceConfigurations/<name>)"
         )),
     }
-}
-
-fn string_list(name: &str, description: &str) -> AttributeSchema {
-    AttributeSchema::list(name, Type::String)
-        .optional()
-        .description(description)
-}
-
-fn strings(r: &ObjectReader<'_>, name: &str) -> Result<Vec<String>, Diagnostic> {
-    Ok(r.get::<Option<Vec<String>>>(name)?.unwrap_or_default())
 }
 
 /// The PUT body for a planned state.
