@@ -1,7 +1,25 @@
 //! The out-of-band control surface (`/_admin/...`, JSON, no ARM auth). Tests use it (or the
-//! typed methods on `EmulatorHandle`, which call the same functions) to read the request log,
-//! inject faults, and change resources the way Azure would behind a client's back (agent
-//! disconnects, a license canceled in the portal, an OS upgrade).
+//! typed methods on `EmulatorHandle`, which call the same functions) to read the request log
+//! and the write ledger, inject faults and chaos, read throttling counters, fire schedules,
+//! and change resources the way Azure would behind a client's back (agent disconnects, a
+//! license canceled or its ESU changed in the portal, an OS upgrade).
+//!
+//! Endpoints (bodies and answers are the serde forms of the named types):
+//! * `GET|DELETE /requests` (`LoggedRequest`s); `GET /writes[?id=]`, `DELETE /writes`
+//!   (`ObjectWrites` / `WriteRecord`s);
+//! * `GET|POST|DELETE /faults` (`Fault`); `GET|PUT|DELETE /chaos` (`ChaosConfig` in,
+//!   `ChaosReport` out), `PUT /chaos/enabled` `{"enabled": bool}`;
+//!   `POST /operations/release` (stuck LROs) → `{"released": n}`;
+//! * `GET|PUT /throttle` (`ThrottleConfig`), `GET|DELETE /throttle/stats` (`ThrottleStats`),
+//!   `PUT /resource-graph-quota` `{"limit", "windowMs"}`, `PUT /latency` `{"ms"}`;
+//! * `GET|PATCH /machines/{name}` (`MachineChanges`), `GET|PATCH|DELETE
+//!   /machines/{name}/license-profile` (`LicenseProfileChanges`), `POST
+//!   /machines/{name}/license-profile/cancel-hotpatch`, `POST /machines/{name}/maintenance-runs`
+//!   (`MaintenanceRun`);
+//! * `GET|PATCH /virtual-machines/{name}` (`VmChanges`);
+//! * `GET|PATCH /maintenance-configurations/{name}` (`ScheduleChanges`), `POST
+//!   /maintenance-configurations/{name}/fire` → `ScheduleFiring`;
+//! * `GET /info`, `GET /health`, `POST /token`.
 
 use http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
@@ -9,11 +27,13 @@ use serde_json::{json, Value};
 
 use crate::compute::virtual_machines::{self as vms, VmChanges};
 use crate::config::ThrottleConfig;
-use crate::faults::{Fault, FaultAction};
+use crate::faults::{Chaos, ChaosConfig, ChaosReport, Fault, FaultAction};
+use crate::hybridcompute::license_changes::{self, LicenseProfileChanges};
 use crate::hybridcompute::{license_profiles, machines};
 use crate::reply::Reply;
 use crate::router::Req;
 use crate::state::{lock, State};
+use crate::throttle::ThrottleStats;
 use crate::{lro, seed};
 
 /// Out-of-band machine changes; absent fields are left alone.
@@ -121,13 +141,22 @@ pub(crate) fn set_virtual_machine(
 pub(crate) fn cancel_hotpatch(state: &State, name: &str) -> Result<(), String> {
     let key = key_for(state, name)?;
     let mut store = lock(&state.store);
-    if license_profiles::cancel_hotpatch(&mut store, &key) {
+    if license_changes::cancel_hotpatch(&mut store, &key) {
         Ok(())
     } else {
         Err(format!(
             "machine '{name}' has no Hotpatch feature in its license profile"
         ))
     }
+}
+
+pub(crate) fn change_license_profile(
+    state: &State,
+    name: &str,
+    changes: &LicenseProfileChanges,
+) -> Result<(), String> {
+    let key = key_for(state, name)?;
+    license_changes::apply(&mut lock(&state.store), &key, changes)
 }
 
 pub(crate) fn delete_license_profile(state: &State, name: &str) -> Result<(), String> {
@@ -161,7 +190,7 @@ pub(crate) fn set_resource_graph_quota(state: &State, limit: u32, window_ms: u64
         .reconfigure(limit, std::time::Duration::from_millis(window_ms));
 }
 
-pub(crate) fn inject(state: &State, fault: Fault) {
+pub(crate) fn inject(state: &State, mut fault: Fault) {
     if let FaultAction::FailNextInstall { message } = &fault.action {
         let times = fault.count.unwrap_or(1);
         let mut store = lock(&state.store);
@@ -170,22 +199,47 @@ pub(crate) fn inject(state: &State, fault: Fault) {
         }
         return;
     }
-    if let FaultAction::FailNextLro { message } = &fault.action {
-        let times = fault.count.unwrap_or(1);
-        let mut store = lock(&state.store);
-        for _ in 0..times {
-            store.lro_failures.push_back(message.clone());
-        }
-        return;
+    if matches!(fault.action, FaultAction::FailNextLro { .. }) && fault.count.is_none() {
+        // "Next" means one unless a count says otherwise.
+        fault.count = Some(1);
     }
     lock(&state.faults).rules.push(fault);
 }
 
+/// Removes every fault rule and pending install failure (chaos is separate: `clear_chaos`).
 pub(crate) fn clear_faults(state: &State) {
     lock(&state.faults).rules.clear();
-    let mut store = lock(&state.store);
-    store.lro_failures.clear();
-    store.patches.install_failures.clear();
+    lock(&state.store).patches.install_failures.clear();
+}
+
+pub(crate) fn set_chaos(state: &State, config: ChaosConfig) -> Result<(), String> {
+    let chaos = Chaos::new(config)?;
+    lock(&state.faults).chaos = Some(chaos);
+    Ok(())
+}
+
+pub(crate) fn chaos(state: &State) -> Option<ChaosReport> {
+    lock(&state.faults).chaos.as_ref().map(Chaos::report)
+}
+
+/// Switches chaos on or off, keeping its counters; `Err` when none is configured.
+pub(crate) fn set_chaos_enabled(state: &State, enabled: bool) -> Result<(), String> {
+    match lock(&state.faults).chaos.as_mut() {
+        Some(c) => {
+            c.config.enabled = enabled;
+            Ok(())
+        }
+        None => Err("no chaos is configured".into()),
+    }
+}
+
+pub(crate) fn clear_chaos(state: &State) {
+    lock(&state.faults).chaos = None;
+}
+
+/// Lets never-finishing LROs finish on the configured timing; returns how many.
+pub(crate) fn release_stuck_operations(state: &State) -> usize {
+    lro::release_stuck(&mut lock(&state.store))
 }
 
 pub(crate) fn info(state: &State) -> Value {
@@ -255,6 +309,62 @@ pub(crate) fn handle(state: &State, req: &Req) -> Reply {
             },
             Err(r) => r,
         },
+        (["chaos"], &Method::GET) => match chaos(state) {
+            Some(r) => Reply::ok(serde_json::to_value(r).unwrap_or(Value::Null)),
+            None => error(StatusCode::NOT_FOUND, "no chaos is configured"),
+        },
+        (["chaos"], &Method::PUT) => match parse::<ChaosConfig>(req) {
+            Ok(c) => match set_chaos(state, c) {
+                Ok(()) => Reply::empty(StatusCode::NO_CONTENT),
+                Err(e) => error(StatusCode::BAD_REQUEST, e),
+            },
+            Err(r) => r,
+        },
+        (["chaos"], &Method::DELETE) => {
+            clear_chaos(state);
+            Reply::empty(StatusCode::NO_CONTENT)
+        }
+        (["chaos", "enabled"], &Method::PUT) => match parse::<Value>(req) {
+            Ok(v) => match v.get("enabled").and_then(Value::as_bool) {
+                Some(on) => result(set_chaos_enabled(state, on)),
+                None => error(StatusCode::BAD_REQUEST, "expected {\"enabled\": <bool>}"),
+            },
+            Err(r) => r,
+        },
+        (["writes"], &Method::GET) => {
+            let ledger = lock(&state.ledger);
+            let body = match req.query("id") {
+                Some(id) => serde_json::to_value(ledger.for_id(id)),
+                None => serde_json::to_value(ledger.objects()),
+            };
+            Reply::ok(body.unwrap_or(Value::Null))
+        }
+        (["writes"], &Method::DELETE) => {
+            lock(&state.ledger).clear();
+            Reply::empty(StatusCode::NO_CONTENT)
+        }
+        (["throttle", "stats"], &Method::GET) => {
+            Reply::ok(serde_json::to_value(&lock(&state.throttle).stats).unwrap_or(Value::Null))
+        }
+        (["throttle", "stats"], &Method::DELETE) => {
+            lock(&state.throttle).stats = ThrottleStats::default();
+            Reply::empty(StatusCode::NO_CONTENT)
+        }
+        (["operations", "release"], &Method::POST) => {
+            Reply::ok(json!({ "released": release_stuck_operations(state) }))
+        }
+        (["maintenance-configurations", name, "fire"], &Method::POST) => {
+            match crate::maintenance::firing::fire(state, name) {
+                Ok(f) => Reply::ok(serde_json::to_value(f).unwrap_or(Value::Null)),
+                Err(e) => error(StatusCode::NOT_FOUND, e),
+            }
+        }
+        (["machines", name, "license-profile"], &Method::PATCH) => {
+            match parse::<LicenseProfileChanges>(req) {
+                Ok(c) => result(change_license_profile(state, name, &c)),
+                Err(r) => r,
+            }
+        }
         (["throttle"], &Method::GET) => {
             Reply::ok(serde_json::to_value(lock(&state.throttle).config).unwrap_or(Value::Null))
         }

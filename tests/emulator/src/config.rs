@@ -55,6 +55,24 @@ impl ThrottleConfig {
             ..Self::default()
         }
     }
+
+    /// ARM's buckets shrunk (or grown) by `factor`: capacities and refill rates alike, so a
+    /// test with a small fleet meets the same pressure a big fleet meets with the real numbers.
+    pub fn scaled(factor: f64) -> Self {
+        let d = Self::default();
+        let f = if factor.is_finite() && factor > 0.0 {
+            factor
+        } else {
+            1.0
+        };
+        Self {
+            enabled: true,
+            read_capacity: d.read_capacity * f,
+            read_refill_per_sec: d.read_refill_per_sec * f,
+            write_capacity: d.write_capacity * f,
+            write_refill_per_sec: d.write_refill_per_sec * f,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -16,9 +16,13 @@ use tokio_rustls::TlsAcceptor;
 use crate::admin::{self, MachineChanges};
 use crate::compute::virtual_machines::VmChanges;
 use crate::config::{Config, ThrottleConfig};
-use crate::faults::{Fault, FaultRules};
+use crate::faults::{ChaosConfig, ChaosReport, Fault, FaultRules};
+use crate::hybridcompute::license_changes::LicenseProfileChanges;
+use crate::ledger::{Ledger, ObjectWrites, WriteRecord};
+use crate::maintenance::firing::ScheduleFiring;
 use crate::state::{lock, LoggedRequest, State, Store};
 use crate::throttle::Buckets;
+use crate::throttle::ThrottleStats;
 use crate::validate::SpecSet;
 use crate::{seed, server, tls};
 
@@ -41,10 +45,11 @@ impl Emulator {
             store: Mutex::new(Store::seeded(&config)),
             log: Mutex::new(Vec::new()),
             faults: Mutex::new(FaultRules {
-                rules: Vec::new(),
                 base_latency_ms: config.latency_ms,
+                ..FaultRules::default()
             }),
             throttle: Mutex::new(Buckets::new(config.throttle)),
+            ledger: Mutex::new(Ledger::default()),
             tokens: Mutex::new(HashMap::new()),
             providers: crate::router::providers(),
             specs,
@@ -205,7 +210,7 @@ impl EmulatorHandle {
         lock(&self.state.faults).base_latency_ms = ms;
     }
 
-    /// Replaces the throttling configuration (buckets refilled).
+    /// Replaces the throttling configuration (buckets refilled, counters kept).
     pub fn set_throttle(&self, config: ThrottleConfig) {
         lock(&self.state.throttle).reconfigure(config);
     }
@@ -279,6 +284,69 @@ impl EmulatorHandle {
             limit,
             u64::try_from(window.as_millis()).unwrap_or(u64::MAX),
         );
+    }
+
+    /// Starts (or replaces) seeded random faults; counters start at zero. `Err` when a rate is
+    /// outside 0..=1 or the read or write classes sum to more than 1.
+    pub fn set_chaos(&self, config: ChaosConfig) -> Result<(), String> {
+        admin::set_chaos(&self.state, config)
+    }
+
+    /// Switches chaos off (e.g. for a final clean apply) or on again, keeping its counters.
+    pub fn set_chaos_enabled(&self, enabled: bool) -> Result<(), String> {
+        admin::set_chaos_enabled(&self.state, enabled)
+    }
+
+    /// The chaos configuration and what it injected so far.
+    pub fn chaos(&self) -> Option<ChaosReport> {
+        admin::chaos(&self.state)
+    }
+
+    pub fn clear_chaos(&self) {
+        admin::clear_chaos(&self.state);
+    }
+
+    /// Lets LROs made stuck by `Fault::stuck_lro` finish on the configured timing.
+    pub fn release_stuck_operations(&self) -> usize {
+        admin::release_stuck_operations(&self.state)
+    }
+
+    /// Every accepted write, grouped per object.
+    pub fn writes(&self) -> Vec<ObjectWrites> {
+        lock(&self.state.ledger).objects()
+    }
+
+    /// The accepted writes of one object (its id or request path, case-insensitive).
+    pub fn writes_for(&self, id: &str) -> Vec<WriteRecord> {
+        lock(&self.state.ledger).for_id(id)
+    }
+
+    pub fn clear_writes(&self) {
+        lock(&self.state.ledger).clear();
+    }
+
+    /// Throttling counters (requests charged and 429s served, per bucket and per client).
+    pub fn throttle_stats(&self) -> ThrottleStats {
+        lock(&self.state.throttle).stats.clone()
+    }
+
+    pub fn reset_throttle_stats(&self) {
+        lock(&self.state.throttle).stats = ThrottleStats::default();
+    }
+
+    /// Changes ESU / Software Assurance of a machine's license profile out of band.
+    pub fn change_license_profile(
+        &self,
+        machine: &str,
+        changes: &LicenseProfileChanges,
+    ) -> Result<(), String> {
+        admin::change_license_profile(&self.state, machine, changes)
+    }
+
+    /// Fires schedule `name` now on every machine and VM its assignments and dynamic scopes
+    /// select.
+    pub fn fire_schedule(&self, name: &str) -> Result<ScheduleFiring, String> {
+        crate::maintenance::firing::fire(&self.state, name)
     }
 
     /// Stops accepting connections and closes open ones.

@@ -1,11 +1,12 @@
 //! Long-running operations (ARM async pattern). An operation is created by a write that cannot
 //! finish synchronously; the 201/202 response carries `Azure-AsyncOperation`, `Location` and
 //! `Retry-After`. The operation completes after `Config::lro` polls or duration (whichever comes
-//! first); completion is applied to the resource by the owning RP module. Monitor URLs live
+//! first), unless a fault made it slow or stuck (`Finish`); completion is applied to the
+//! resource by the owning RP module. Monitor URLs live
 //! under `/subscriptions/{s}/providers/{ns}/locations/{loc}/operationStatuses|operationResults/{id}`
 //! so any RP module can reuse `monitor`.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use http::StatusCode;
 use serde_json::{json, Value};
@@ -13,8 +14,10 @@ use time::OffsetDateTime;
 
 use crate::config::Config;
 use crate::errors::ArmError;
+use crate::faults::{LroShape, RequestKind};
 use crate::reply::Reply;
-use crate::state::{State, Store};
+use crate::router::Req;
+use crate::state::{lock, State, Store};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum OpKind {
@@ -58,6 +61,18 @@ pub(crate) struct Operation {
     pub error: Option<Value>,
     /// Set by fault injection: the operation ends `Failed` with this message.
     pub fail_message: Option<String>,
+    pub finish: Finish,
+}
+
+/// When an operation finishes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Finish {
+    /// After `Config::lro` polls or duration, whichever comes first.
+    Configured,
+    /// After this long, however often it is polled (a slow operation).
+    After(Duration),
+    /// Not until released (`release_stuck`).
+    Never,
 }
 
 pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
@@ -65,16 +80,30 @@ pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-/// Registers a new operation; consumes a pending injected LRO failure.
+/// Registers a new operation started by `req`; applies a matching injected LRO fault.
 pub(crate) fn start(
+    state: &State,
     store: &mut Store,
+    req: &Req,
     namespace: &'static str,
     location: &str,
     resource_key: &str,
     kind: OpKind,
 ) -> String {
     let id = uuid::Uuid::new_v4().to_string();
-    let fail_message = store.lro_failures.pop_front();
+    let method = req.method.as_str();
+    let shape = lock(&state.faults).lro_shape(
+        method,
+        &req.path,
+        RequestKind::of(method, &req.path),
+        req.chaos,
+    );
+    let (fail_message, finish) = match shape {
+        None => (None, Finish::Configured),
+        Some(LroShape::Fail(m)) => (Some(m), Finish::Configured),
+        Some(LroShape::Slow(d)) => (None, Finish::After(d)),
+        Some(LroShape::Never) => (None, Finish::Never),
+    };
     store.operations.insert(
         id.clone(),
         Operation {
@@ -90,9 +119,22 @@ pub(crate) fn start(
             end_time: None,
             error: None,
             fail_message,
+            finish,
         },
     );
     id
+}
+
+/// Lets every never-finishing operation finish on its configured timing; returns how many.
+pub(crate) fn release_stuck(store: &mut Store) -> usize {
+    let mut n = 0;
+    for op in store.operations.values_mut() {
+        if op.status == OpStatus::InProgress && op.finish == Finish::Never {
+            op.finish = Finish::Configured;
+            n += 1;
+        }
+    }
+    n
 }
 
 /// Adds the three LRO headers to a 201/202 reply.
@@ -149,7 +191,13 @@ pub(crate) fn tick(store: &mut Store, config: &Config) {
         .values()
         .filter(|o| {
             o.status == OpStatus::InProgress
-                && (o.polls >= config.lro.polls || o.started.elapsed() >= config.lro.duration)
+                && match o.finish {
+                    Finish::Configured => {
+                        o.polls >= config.lro.polls || o.started.elapsed() >= config.lro.duration
+                    }
+                    Finish::After(d) => o.started.elapsed() >= d,
+                    Finish::Never => false,
+                }
         })
         .map(|o| o.id.clone())
         .collect();

@@ -33,7 +33,8 @@ struct Args {
     /// Latency added to every request, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
-    /// Throttling: `off`, `default`, or `READS_CAP:READS_PER_SEC,WRITES_CAP:WRITES_PER_SEC`.
+    /// Throttling: `off`, `default`, `scale:FACTOR` (ARM's numbers times FACTOR), or
+    /// `READS_CAP:READS_PER_SEC,WRITES_CAP:WRITES_PER_SEC`.
     #[arg(long, default_value = "default")]
     throttle: String,
     /// Page size of list operations.
@@ -54,6 +55,14 @@ fn parse_throttle(s: &str) -> anyhow::Result<ThrottleConfig> {
     match s {
         "off" => Ok(ThrottleConfig::disabled()),
         "default" => Ok(ThrottleConfig::default()),
+        spec if spec.starts_with("scale:") => {
+            let factor: f64 = spec["scale:".len()..].trim().parse()?;
+            anyhow::ensure!(
+                factor.is_finite() && factor > 0.0,
+                "scale must be a positive number"
+            );
+            Ok(ThrottleConfig::scaled(factor))
+        }
         spec => {
             let parse_pair = |p: &str| -> anyhow::Result<(f64, f64)> {
                 let (a, b) = p.split_once(':').context("expected CAP:RATE")?;

@@ -11,15 +11,19 @@ use serde_json::Value;
 
 use crate::errors::ArmError;
 use crate::reply::Reply;
-use crate::state::State;
+use crate::state::{State, Store};
 
 /// An incoming request, already read into memory.
 pub(crate) struct Req {
     pub method: Method,
     pub path: String,
     pub query: Vec<(String, String)>,
+    /// The query string as sent, without `?`.
+    pub raw_query: String,
     pub headers: http::HeaderMap,
     pub body: Bytes,
+    /// A chaos draw whose effect comes when the request starts an LRO (see `lro::start`).
+    pub chaos: Option<crate::faults::Draw>,
 }
 
 impl Req {
@@ -118,6 +122,11 @@ pub(crate) trait ResourceProvider: Send + Sync {
     fn api_versions(&self) -> &'static [&'static str];
     /// Handles an authenticated request with a valid api-version.
     fn handle(&self, state: &State, req: &Req, path: &ArmPath) -> Reply;
+    /// The resource at `path` as a GET would return it, without a GET's side effects (for the
+    /// write ledger); `None` when absent or not a resource this provider can show.
+    fn snapshot(&self, _state: &State, _store: &Store, _path: &ArmPath) -> Option<Value> {
+        None
+    }
 }
 
 /// The registered providers. Add new RP modules here.

@@ -1,12 +1,10 @@
-//! The HTTPS listener and the cross-cutting request pipeline: admin bypass, request log,
-//! injected latency and errors, the token endpoint, ARM authentication, token-bucket throttling
-//! and finally routing. Keeping these steps in one place makes their order (which matters for
-//! what a client observes) explicit.
+//! The HTTPS listener: reads each request, lets the admin API bypass ARM, runs the ARM
+//! pipeline (`pipeline`), records the request log and writes the answer, or resets the
+//! connection when a fault says so (hyper closes an HTTP/1.1 connection, or resets the
+//! HTTP/2 stream, when the service returns an error).
 
 use std::collections::BTreeMap;
-use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
 
 use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
@@ -18,10 +16,11 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
+use crate::faults::Injected;
 use crate::reply::Reply;
-use crate::router::{self, Req};
+use crate::router::Req;
 use crate::state::{lock, LoggedRequest, State};
-use crate::{admin, token};
+use crate::{admin, pipeline, token};
 
 /// Largest request body accepted (ARM's own limit is 4 MB).
 const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -47,7 +46,7 @@ pub(crate) async fn serve(
                     let Ok(tls) = acceptor.accept(tcp).await else { return };
                     let svc = service_fn(move |req| {
                         let state = state.clone();
-                        async move { Ok::<_, Infallible>(handle(state, req).await) }
+                        async move { handle(state, req).await }
                     });
                     let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
                         .serve_connection(TokioIo::new(tls), svc)
@@ -60,41 +59,62 @@ pub(crate) async fn serve(
     conns.abort_all();
 }
 
-fn now_rfc3339() -> String {
+/// Returned to hyper to drop the connection (or stream) without an answer.
+#[derive(Debug)]
+pub(crate) struct ConnectionReset;
+
+impl std::fmt::Display for ConnectionReset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection reset by an injected fault")
+    }
+}
+
+impl std::error::Error for ConnectionReset {}
+
+pub(crate) fn now_rfc3339() -> String {
     crate::lro::rfc3339(time::OffsetDateTime::now_utc())
 }
 
-async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(
+    state: Arc<State>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, ConnectionReset> {
     let timestamp = now_rfc3339();
     let (parts, body) = request.into_parts();
     let body = match http_body_util::Limited::new(body, MAX_BODY).collect().await {
         Ok(c) => c.to_bytes(),
         Err(_) => {
-            return to_response(
+            return Ok(to_response(
                 crate::errors::ArmError::bad_request(
                     "RequestBodyTooLarge",
                     "The request body is too large or could not be read.",
                 )
                 .into(),
-            )
+            ))
         }
     };
     let raw_query = parts.uri.query().unwrap_or("").to_string();
-    let req = Req {
+    let mut req = Req {
         method: parts.method.clone(),
         path: parts.uri.path().to_string(),
         query: url::form_urlencoded::parse(raw_query.as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect(),
+        raw_query: raw_query.clone(),
         headers: parts.headers.clone(),
         body,
+        chaos: None,
     };
 
     if req.path.to_lowercase().starts_with("/_admin") {
-        return to_response(admin::handle(&state, &req));
+        return Ok(to_response(admin::handle(&state, &req)));
     }
 
-    let reply = pipeline(&state, &req, &parts.headers).await;
+    let outcome = pipeline::run(&state, &mut req).await;
+    let status = match &outcome.response {
+        Injected::Reply(r) => r.status.as_u16(),
+        Injected::Reset => 0,
+    };
 
     let mut headers = BTreeMap::new();
     for (name, value) in &parts.headers {
@@ -115,7 +135,8 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<
         method: req.method.to_string(),
         path: req.path.clone(),
         query: raw_query,
-        status: reply.status.as_u16(),
+        status,
+        fault: outcome.fault,
         body: if is_token {
             redact_form(&req.body)
         } else {
@@ -125,42 +146,11 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Response<Full<
         timestamp,
     });
     drop(log);
-    tracing::debug!(method = %req.method, path = %req.path, status = reply.status.as_u16(), "request");
-    to_response(reply)
-}
-
-async fn pipeline(state: &State, req: &Req, headers: &http::HeaderMap) -> Reply {
-    let method = req.method.as_str();
-    let latency = lock(&state.faults).latency_for(method, &req.path);
-    if latency > 0 {
-        tokio::time::sleep(Duration::from_millis(latency)).await;
+    tracing::debug!(method = %req.method, path = %req.path, status, "request");
+    match outcome.response {
+        Injected::Reply(reply) => Ok(to_response(reply)),
+        Injected::Reset => Err(ConnectionReset),
     }
-    let injected = lock(&state.faults).error_for(method, &req.path);
-    if let Some(e) = injected {
-        return with_ids(e.into());
-    }
-    if let Some(tenant) = token::is_token_path(&req.path) {
-        return token::handle(state, tenant, &req.method, &req.body);
-    }
-    let auth = headers
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    if let Err(e) = token::authorize(state, auth) {
-        return with_ids(e.into());
-    }
-    let charge = lock(&state.throttle).charge(&req.method, &state.config.subscription_id);
-    let reply = match charge.rejected {
-        Some(e) => e.into(),
-        None => router::route(state, req),
-    };
-    with_ids(reply.header(charge.header, charge.remaining.to_string()))
-}
-
-fn with_ids(reply: Reply) -> Reply {
-    let id = uuid::Uuid::new_v4().to_string();
-    reply
-        .header("x-ms-request-id", id.clone())
-        .header("x-ms-correlation-request-id", id)
 }
 
 fn redact_form(body: &[u8]) -> String {

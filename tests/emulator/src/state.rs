@@ -1,9 +1,10 @@
 //! Shared emulator state: the resource store (behind one mutex, never held across an await),
-//! the request log, and the per-instance services (specs, faults, throttle, tokens).
+//! the request log, the write ledger, and the per-instance services (specs, faults, throttle,
+//! tokens). Lock order where two are held: the store first, then faults or throttle.
 //! Asynchronous behaviour (LROs, hotpatch evaluation) is advanced lazily by `Store::tick`
 //! whenever a request arrives, so no background task is needed and tests stay deterministic.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 use std::time::SystemTime;
 
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::faults::FaultRules;
 use crate::hybridcompute::{self, LicenseProfile, Machine};
+use crate::ledger::Ledger;
 use crate::lro::Operation;
 use crate::router::ResourceProvider;
 use crate::seed;
@@ -25,7 +27,11 @@ pub struct LoggedRequest {
     pub path: String,
     /// Raw query string without the leading `?`.
     pub query: String,
+    /// The status answered; 0 when the connection was reset without an answer.
     pub status: u16,
+    /// The injected fault that decided the answer (`rule:...` or `chaos:...`), if any.
+    #[serde(default)]
+    pub fault: Option<String>,
     /// Request body as text (secrets in token requests are redacted).
     pub body: String,
     pub headers: BTreeMap<String, String>,
@@ -54,6 +60,7 @@ pub(crate) struct State {
     pub log: Mutex<Vec<LoggedRequest>>,
     pub faults: Mutex<FaultRules>,
     pub throttle: Mutex<Buckets>,
+    pub ledger: Mutex<Ledger>,
     /// Issued access tokens and when they expire.
     pub tokens: Mutex<HashMap<String, SystemTime>>,
     pub providers: Vec<Box<dyn ResourceProvider>>,
@@ -75,8 +82,6 @@ pub(crate) struct Store {
     /// Keyed by `compute::virtual_machines::vm_key`.
     pub virtual_machines: BTreeMap<String, crate::compute::VirtualMachine>,
     pub operations: BTreeMap<String, Operation>,
-    /// Messages for the next LROs that must fail (fault injection).
-    pub lro_failures: VecDeque<String>,
     /// Maintenance schedules and assignments.
     pub maintenance: crate::maintenance::MaintenanceStore,
     /// Patch assessments and installation runs of Arc machines.

@@ -255,7 +255,7 @@ async fn assignments_under_machines_vms_and_subscriptions() {
 
 #[tokio::test]
 async fn official_example_and_our_bodies_pass_the_spec() {
-    let Some(dir) = common::shared_arm_dir() else {
+    let Some(dir) = common::shared_arm_dir("official_example_and_our_bodies_pass_the_spec") else {
         return;
     };
     let env = common::start(Config {

@@ -47,7 +47,10 @@ fn history_query(machine_id: &str, days: u32) -> String {
 #[tokio::test]
 async fn assess_then_install_an_include_list_and_read_it_back_from_resource_graph() {
     let mut config = fast_config();
-    config.specs_dir = common::shared_arm_dir().map(|d| d.join("specs"));
+    config.specs_dir = common::shared_arm_dir(
+        "assess_then_install_an_include_list_and_read_it_back_from_resource_graph",
+    )
+    .map(|d| d.join("specs"));
     let env = start(config).await;
     let machine = env.machine_path(seed::WS2025_DATACENTER);
 

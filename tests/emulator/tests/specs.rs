@@ -1,6 +1,7 @@
 //! Request validation against the official HybridCompute spec, and the official examples'
 //! request bodies accepted by the emulator. Both need the shared ARM folder beside the
-//! repository and are skipped (with a note) when it is absent.
+//! repository: without it they fail when `CI` is set and otherwise say SKIPPED on stderr
+//! (see `common::shared_arm_dir`).
 
 mod common;
 
@@ -19,7 +20,7 @@ async fn start_with_specs(specs: &Path) -> Env {
 
 #[tokio::test]
 async fn spec_validation_rejects_read_only_and_bad_enum() {
-    let Some(arm) = common::shared_arm_dir() else {
+    let Some(arm) = common::shared_arm_dir("spec_validation_rejects_read_only_and_bad_enum") else {
         return;
     };
     let specs = SpecSet::load(&arm.join("specs"), true).unwrap();
@@ -95,7 +96,7 @@ fn request_body(ex: &Value) -> Value {
 
 #[tokio::test]
 async fn official_examples_are_accepted() {
-    let Some(arm) = common::shared_arm_dir() else {
+    let Some(arm) = common::shared_arm_dir("official_examples_are_accepted") else {
         return;
     };
     let env = start_with_specs(&arm.join("specs")).await;
@@ -155,4 +156,20 @@ async fn official_examples_are_accepted() {
     let _ = example(&arm, "LicenseProfile_Delete");
     let (s, _, _) = env.send(Method::DELETE, &env.url(&lp), None).await;
     assert_eq!(s, 202);
+}
+
+#[test]
+fn a_missing_shared_folder_fails_under_ci_and_is_announced_otherwise() {
+    let missing = std::env::temp_dir().join("no-such-shared-arm-folder");
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
+    let outcome = std::panic::catch_unwind(|| {
+        common::shared_arm_at(missing.clone(), "skip-notice self-test (expected)")
+    });
+    match outcome {
+        Err(_) => assert!(ci, "only CI turns a skip into a failure"),
+        Ok(dir) => {
+            assert!(!ci, "with CI set a missing folder must fail");
+            assert!(dir.is_none());
+        }
+    }
 }

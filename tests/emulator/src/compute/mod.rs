@@ -8,6 +8,7 @@
 pub(crate) mod virtual_machines;
 
 use http::Method;
+use serde_json::Value;
 
 pub(crate) use virtual_machines::{seed, VirtualMachine};
 
@@ -15,7 +16,7 @@ use crate::errors::ArmError;
 use crate::hybridcompute::patches::{self, Kind};
 use crate::reply::Reply;
 use crate::router::{ArmPath, Req, ResourceProvider};
-use crate::state::{lock, State};
+use crate::state::{lock, State, Store};
 
 pub(crate) const NAMESPACE: &str = "Microsoft.Compute";
 pub(crate) const API_VERSION: &str = "2025-04-01";
@@ -65,6 +66,18 @@ impl ResourceProvider for Compute {
                 _ => ArmError::method_not_allowed(m.as_str()).into(),
             },
             _ => ArmError::no_route(req.method.as_str(), &req.path).into(),
+        }
+    }
+
+    fn snapshot(&self, state: &State, store: &Store, path: &ArmPath) -> Option<Value> {
+        let rg = path.resource_group.as_deref()?;
+        match (path.parent.is_empty(), path.rest_lower().as_slice()) {
+            (true, [t, _]) if t == "virtualmachines" => virtual_machines::render_by_key(
+                state,
+                store,
+                &virtual_machines::vm_key(rg, &path.rest[1]),
+            ),
+            _ => None,
         }
     }
 }

@@ -1,5 +1,11 @@
 //! Virtual machines: the stored VM, its seeds, and GET / list / PATCH.
 //!
+//! Lists return the GET body of each VM; with `$expand=instanceView` (carried into `nextLink`)
+//! each item also has `properties.instanceView`, as a GET with that expand does. CONTRACT §3
+//! documents `$expand` only for GET; the list parameter is Compute's (`VirtualMachines_List` /
+//! `_ListAll` accept `$expand=instanceView` in the SDKs built from 2025-04-01), so it is
+//! modelled from there.
+//!
 //! PATCH follows Compute's behaviour for `patchSettings`: the `If-Match` precondition is checked
 //! first (412 `PreconditionFailed`), then the service's own rules on the *merged* settings are
 //! enforced as 400s before anything changes (hotpatch needs the VM agent, `AutomaticByPlatform`
@@ -71,6 +77,21 @@ impl VirtualMachine {
     fn windows_configuration_mut(&mut self) -> &mut Map<String, Value> {
         let os = obj_entry(&mut self.properties, "osProfile");
         obj_entry(os, "windowsConfiguration")
+    }
+
+    /// Patch orchestration "customer-managed schedules": `AutomaticByPlatform` with the
+    /// platform's safety checks bypassed on user schedules (CONTRACT §3).
+    pub fn customer_managed_schedules(&self) -> bool {
+        let ps = self
+            .windows_configuration()
+            .and_then(|c| c.get("patchSettings"));
+        let mode = ps.and_then(|p| p.get("patchMode")).and_then(Value::as_str);
+        let bypass = ps
+            .and_then(|p| {
+                p.pointer("/automaticByPlatformSettings/bypassPlatformSafetyChecksOnUserSchedule")
+            })
+            .and_then(Value::as_bool);
+        mode == Some("AutomaticByPlatform") && bypass == Some(true)
     }
 
     fn image_sku(&self) -> &str {
@@ -233,11 +254,12 @@ pub(crate) fn list(state: &State, store: &Store, req: &Req, rg: Option<&str>) ->
         .collect();
     let page_size = state.config.page_size.max(1);
     let sub = &state.config.subscription_id;
+    let expand = wants_instance_view(req);
     let value: Vec<Value> = vms
         .iter()
         .skip(skip)
         .take(page_size)
-        .map(|vm| vm.render(sub, false))
+        .map(|vm| vm.render(sub, expand))
         .collect();
     let mut body = json!({ "value": value });
     if skip.saturating_add(page_size) < vms.len() {
@@ -252,8 +274,9 @@ pub(crate) fn list(state: &State, store: &Store, req: &Req, rg: Option<&str>) ->
             }
             None => format!("/subscriptions/{sub}"),
         };
+        let expand = if expand { "&$expand=instanceView" } else { "" };
         body["nextLink"] = json!(format!(
-            "{}{scope}/providers/Microsoft.Compute/virtualMachines?api-version={API_VERSION}&$skiptoken={}",
+            "{}{scope}/providers/Microsoft.Compute/virtualMachines?api-version={API_VERSION}&$skiptoken={}{expand}",
             state.base_url,
             skip + page_size
         ));
@@ -406,7 +429,9 @@ pub(crate) fn patch(state: &State, store: &mut Store, req: &Req, rg: &str, name:
     vm.properties
         .insert("provisioningState".into(), json!("Updating"));
     let op = lro::start(
+        state,
         store,
+        req,
         super::NAMESPACE,
         &location,
         &key,

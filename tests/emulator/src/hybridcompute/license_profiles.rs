@@ -12,10 +12,18 @@
 //! * `productProfile.productFeatures` is the desired feature list: a feature that was
 //!   `Enabled`/`Enabling` and is omitted is disenrolled (`Disabling` → `Disabled`); it stays
 //!   listed as `Disabled`. `productType` and the top-level `subscriptionStatus` keep their
-//!   current values when omitted.
+//!   current values when omitted (INFERENCE: the contract does not say what omitting them
+//!   means; an absent status cannot express a cancellation, and billing must never change by
+//!   omission), and the service never fills them in: a feature-only body
+//!   (`productFeatures: [{name: Hotpatch, subscriptionStatus: Enabled}]`) on a machine without
+//!   a profile creates one with no product-level `subscriptionStatus`/`productType`, and reads
+//!   (the profile and the machine's `licenseProfile` mirror) show exactly that. Such a body is
+//!   accepted: the contract marks the product-level fields optional and names no rejection.
 //!
 //! So a client that reads the profile and PUTs it back with only the Hotpatch feature changed
 //! keeps ESU and Software Assurance intact, and one that PUTs only `productProfile` loses them.
+//! Like every HybridCompute resource the profile has no `etag` and ignores `If-Match`
+//! (CONTRACT §1.6: the spec declares neither), so concurrent edits are last-writer-wins.
 //!
 //! PATCH merges: sections and features it does not mention are unchanged.
 
@@ -27,6 +35,7 @@ use serde_json::{json, Map, Value};
 use super::machines::{self, Machine};
 use super::NAMESPACE;
 use crate::errors::ArmError;
+use crate::fnv;
 use crate::lro::{self, OpKind, Operation};
 use crate::reply::Reply;
 use crate::router::Req;
@@ -83,19 +92,14 @@ pub(crate) struct Target<'a> {
     pub profile: &'a str,
 }
 
-fn now() -> String {
+pub(super) fn now() -> String {
     lro::rfc3339(time::OffsetDateTime::now_utc())
 }
 
 fn stable_guid(text: &str) -> String {
     // FNV-1a, twice with different offsets: deterministic, GUID-shaped, dependency-free.
-    let h = |seed: u64| {
-        text.bytes().fold(seed, |acc, b| {
-            (acc ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-        })
-    };
-    let a = h(0xcbf2_9ce4_8422_2325);
-    let b = h(0x84222325_cbf29ce4);
+    let a = fnv::fnv1a(fnv::OFFSET, text.as_bytes());
+    let b = fnv::fnv1a(0x84222325_cbf29ce4, text.as_bytes());
     format!(
         "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
         a >> 32,
@@ -107,7 +111,7 @@ fn stable_guid(text: &str) -> String {
 }
 
 /// Server-derived ESU fields for an assigned license on `machine`.
-fn esu_profile(machine: &Machine, assigned: Option<&str>) -> Value {
+pub(super) fn esu_profile(machine: &Machine, assigned: Option<&str>) -> Value {
     let server_type = if machine
         .str_prop("osSku")
         .to_lowercase()
@@ -510,8 +514,6 @@ fn apply_product(lp: &mut LicenseProfile, req: &ProductRequest, verb: Verb) -> b
     let mut lro = false;
     if let Some(t) = &req.product_type {
         pp.insert("productType".into(), json!(t));
-    } else if !pp.contains_key("productType") {
-        pp.insert("productType".into(), json!("WindowsServer"));
     }
     if let Some(on) = req.status {
         lro |= transition(pp, on);
@@ -694,7 +696,9 @@ pub(crate) fn put(state: &State, store: &mut Store, req: &Req, t: &Target<'_>) -
 
     let op = needs_lro.then(|| {
         lro::start(
+            state,
             store,
+            req,
             NAMESPACE,
             &machine.location,
             &key,
@@ -751,7 +755,9 @@ pub(crate) fn patch(state: &State, store: &mut Store, req: &Req, t: &Target<'_>)
     store.license_profiles.insert(key.clone(), lp);
     if needs_lro {
         let op = lro::start(
+            state,
             store,
+            req,
             NAMESPACE,
             &machine.location,
             &key,
@@ -763,7 +769,7 @@ pub(crate) fn patch(state: &State, store: &mut Store, req: &Req, t: &Target<'_>)
     }
 }
 
-pub(crate) fn delete(state: &State, store: &mut Store, t: &Target<'_>) -> Reply {
+pub(crate) fn delete(state: &State, store: &mut Store, req: &Req, t: &Target<'_>) -> Reply {
     let key = match resolve(store, t) {
         Ok(k) => k,
         Err(e) => return e.into(),
@@ -798,7 +804,9 @@ pub(crate) fn delete(state: &State, store: &mut Store, t: &Target<'_>) -> Reply 
         }
     }
     let op = lro::start(
+        state,
         store,
+        req,
         NAMESPACE,
         &machine.location,
         &key,
@@ -837,21 +845,29 @@ fn settle(item: &mut Map<String, Value>, stamp: &str, failure: Option<&Value>) {
     }
 }
 
-/// Settles every transitional status in the profile.
+/// Settles every transitional status in the profile. A failure is reported on what was
+/// transitioning: the product level gets an `error` only when its own status was changing.
 fn settle_all(lp: &mut LicenseProfile, failure: Option<&Value>) {
+    let Some(pp) = lp
+        .properties
+        .get_mut("productProfile")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
     let stamp = now();
-    let pp = lp.product_profile_mut();
+    let product_changing = matches!(
+        pp.get("subscriptionStatus").and_then(Value::as_str),
+        Some("Enabling" | "Disabling")
+    );
     settle(pp, &stamp, failure);
     if let Some(features) = pp.get_mut("productFeatures").and_then(Value::as_array_mut) {
         for f in features.iter_mut().filter_map(Value::as_object_mut) {
             settle(f, &stamp, failure);
         }
     }
-    if pp.is_empty() {
-        lp.properties.remove("productProfile");
-    }
-    if let Some(err) = failure {
-        lp.product_profile_mut().insert("error".into(), err.clone());
+    if let (Some(err), true) = (failure, product_changing) {
+        pp.insert("error".into(), err.clone());
     }
 }
 
@@ -886,30 +902,4 @@ pub(crate) fn complete(store: &mut Store, op: &Operation) -> Result<(), Value> {
             Ok(())
         }
     }
-}
-
-/// Out-of-band cancellation of the Hotpatch feature (as if canceled in the portal).
-pub(crate) fn cancel_hotpatch(store: &mut Store, key: &str) -> bool {
-    let Some(lp) = store.license_profiles.get_mut(key) else {
-        return false;
-    };
-    let stamp = now();
-    let pp = lp.product_profile_mut();
-    let Some(features) = pp.get_mut("productFeatures").and_then(Value::as_array_mut) else {
-        return false;
-    };
-    let mut found = false;
-    for f in features.iter_mut().filter_map(Value::as_object_mut) {
-        let is_hp = f
-            .get("name")
-            .and_then(Value::as_str)
-            .is_some_and(|n| n.eq_ignore_ascii_case(HOTPATCH));
-        if is_hp {
-            found = true;
-            f.insert("subscriptionStatus".into(), json!("Disabled"));
-            f.insert("disenrollmentDate".into(), json!(stamp));
-            f.insert("billingEndDate".into(), json!(stamp));
-        }
-    }
-    found
 }

@@ -1,5 +1,11 @@
 //! Arc machines: GET (with `$expand=instanceView` accepted), list per subscription / resource
-//! group with `nextLink` paging, and PATCH (`MachineUpdate`, synchronous 200). Setting
+//! group with `nextLink` paging, and PATCH (`MachineUpdate`, synchronous 200).
+//!
+//! A list item is exactly the body a GET of that machine returns, `properties.licenseProfile`
+//! (the license instance view) and `osProfile.*.patchSettings.status` included: the spec's
+//! list operations return the same `Machine` schema and the contract names no field a list
+//! leaves out. The resource-group list declares a free-form `$expand`, the subscription list
+//! none; both accept it and carry it into `nextLink`. Setting
 //! `enableHotpatching` answers `PendingEvaluation` at once; the service-side evaluation resolves
 //! later (`Config::hotpatch_evaluation`) to `Enabled`, `Disabled` or `ActionRequired` with an
 //! error, and never while the agent is disconnected.
@@ -220,14 +226,23 @@ fn not_found(rg: &str, name: &str) -> Reply {
     ArmError::resource_not_found(MACHINE_TYPE, name, rg).into()
 }
 
-pub(crate) fn get(state: &State, store: &mut Store, key: &str, rg: &str, name: &str) -> Reply {
+/// A read of the machine (GET or a list page that includes it) observes its pending hotpatch
+/// evaluations, as a poll does.
+fn observe(store: &mut Store, key: &str) -> bool {
     match store.machines.get_mut(key) {
         Some(m) => {
             for e in m.evaluations.iter_mut() {
                 e.polls = e.polls.saturating_add(1);
             }
+            true
         }
-        None => return not_found(rg, name),
+        None => false,
+    }
+}
+
+pub(crate) fn get(state: &State, store: &mut Store, key: &str, rg: &str, name: &str) -> Reply {
+    if !observe(store, key) {
+        return not_found(rg, name);
     }
     tick(store, &state.config);
     match render(state, store, key) {
@@ -250,17 +265,20 @@ pub(crate) fn list(state: &State, store: &mut Store, req: &Req, rg: Option<&str>
             }
         },
     };
-    let keys: Vec<&String> = store
+    let keys: Vec<String> = store
         .machines
         .iter()
         .filter(|(_, m)| rg.is_none_or(|rg| m.resource_group.eq_ignore_ascii_case(rg)))
-        .map(|(k, _)| k)
+        .map(|(k, _)| k.clone())
         .collect();
     let page_size = state.config.page_size.max(1);
-    let value: Vec<Value> = keys
+    let page: Vec<&String> = keys.iter().skip(skip).take(page_size).collect();
+    for k in &page {
+        observe(store, k);
+    }
+    tick(store, &state.config);
+    let value: Vec<Value> = page
         .iter()
-        .skip(skip)
-        .take(page_size)
         .filter_map(|k| render(state, store, k))
         .collect();
     let mut body = json!({ "value": value });

@@ -3,11 +3,13 @@
 //! behaviour of CONTRACT.md §2. Machines are seeded (the agent creates them in real life), so
 //! PUT/DELETE of machines are not offered.
 
+pub(crate) mod license_changes;
 pub(crate) mod license_profiles;
 pub(crate) mod machines;
 pub(crate) mod patches;
 
 use http::Method;
+use serde_json::Value;
 
 pub(crate) use license_profiles::LicenseProfile;
 pub(crate) use machines::{seed_machine, Machine};
@@ -15,7 +17,7 @@ pub(crate) use machines::{seed_machine, Machine};
 use crate::errors::ArmError;
 use crate::reply::Reply;
 use crate::router::{ArmPath, Req, ResourceProvider};
-use crate::state::{lock, machine_key, State};
+use crate::state::{lock, machine_key, State, Store};
 
 pub(crate) const NAMESPACE: &str = "Microsoft.HybridCompute";
 pub(crate) const API_VERSION: &str = "2025-01-13";
@@ -81,11 +83,32 @@ impl ResourceProvider for HybridCompute {
                     Method::GET => license_profiles::get(state, &mut store, &target),
                     Method::PUT => license_profiles::put(state, &mut store, req, &target),
                     Method::PATCH => license_profiles::patch(state, &mut store, req, &target),
-                    Method::DELETE => license_profiles::delete(state, &mut store, &target),
+                    Method::DELETE => license_profiles::delete(state, &mut store, req, &target),
                     _ => ArmError::method_not_allowed(m.as_str()).into(),
                 }
             }
             _ => ArmError::no_route(req.method.as_str(), &req.path).into(),
+        }
+    }
+
+    fn snapshot(&self, state: &State, store: &Store, path: &ArmPath) -> Option<Value> {
+        if !path.parent.is_empty() {
+            return None;
+        }
+        let rg = path.resource_group.as_deref()?;
+        let rest = path.rest_lower();
+        let key = machine_key(rg, path.rest.get(1)?);
+        match rest
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
+            ["machines", _] => machines::render(state, store, &key),
+            ["machines", _, "licenseprofiles", p] if p.eq_ignore_ascii_case("default") => {
+                license_profiles::render_by_key(state, store, &key)
+            }
+            _ => None,
         }
     }
 }

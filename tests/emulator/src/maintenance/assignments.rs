@@ -60,11 +60,11 @@ pub(crate) fn key(scope: &str, name: &str) -> String {
     format!("{scope}/{name}").to_lowercase()
 }
 
+/// The body a GET returns. `resourceId` is the scope for every kind, dynamic scopes included,
+/// as the official subscription and resource-group examples show.
 pub(crate) fn render(a: &Assignment) -> Value {
     let mut properties = a.properties.clone();
-    if !properties.contains_key("filter") {
-        properties.insert("resourceId".into(), json!(a.scope));
-    }
+    properties.insert("resourceId".into(), json!(a.scope));
     json!({
         "id": a.id(),
         "name": a.name,
@@ -124,6 +124,23 @@ fn check_parent(store: &Store, path: &ArmPath) -> Result<(), ArmError> {
     }
 }
 
+/// The subscription and store key of a maintenance configuration id, if it is one.
+pub(crate) fn configuration_ref(id: &str) -> Option<(String, String)> {
+    let segs: Vec<&str> = id.split('/').filter(|s| !s.is_empty()).collect();
+    match segs.as_slice() {
+        [s, sub, r, rg, p, ns, t, name]
+            if s.eq_ignore_ascii_case("subscriptions")
+                && r.eq_ignore_ascii_case("resourcegroups")
+                && p.eq_ignore_ascii_case("providers")
+                && ns.eq_ignore_ascii_case("Microsoft.Maintenance")
+                && t.eq_ignore_ascii_case("maintenanceConfigurations") =>
+        {
+            Some((sub.to_string(), configurations::key(rg, name)))
+        }
+        _ => None,
+    }
+}
+
 /// Validates `properties.maintenanceConfigurationId` against the stored schedules.
 fn check_configuration(
     state: &State,
@@ -139,21 +156,12 @@ fn check_configuration(
                 "maintenanceConfigurationId is required.",
             )
         })?;
-    let segs: Vec<&str> = id.split('/').filter(|s| !s.is_empty()).collect();
-    let found = match segs.as_slice() {
-        [s, sub, r, rg, p, ns, t, name]
-            if s.eq_ignore_ascii_case("subscriptions")
-                && r.eq_ignore_ascii_case("resourcegroups")
-                && p.eq_ignore_ascii_case("providers")
-                && ns.eq_ignore_ascii_case("Microsoft.Maintenance")
-                && t.eq_ignore_ascii_case("maintenanceConfigurations") =>
-        {
+    let found = match configuration_ref(id) {
+        Some((sub, k)) => {
             sub.eq_ignore_ascii_case(&state.config.subscription_id)
-                && store
-                    .configurations
-                    .contains_key(&configurations::key(rg, name))
+                && store.configurations.contains_key(&k)
         }
-        _ => {
+        None => {
             return Err(ArmError::bad_request(
                 "InvalidParameter",
                 format!("maintenanceConfigurationId '{id}' is not a maintenance configuration id."),

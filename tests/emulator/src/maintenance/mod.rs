@@ -1,21 +1,25 @@
 //! Microsoft.Maintenance, api-version 2023-04-01 (CONTRACT §4): Update Manager schedules
 //! (`maintenanceConfigurations`) with the service's own validation and read-back spelling
 //! quirks, and `configurationAssignments` under machines, VMs, subscriptions and resource
-//! groups. Every operation is synchronous.
+//! groups. Every operation is synchronous. A schedule does nothing by itself in the emulator;
+//! `firing` runs it on demand (admin API), applying its assignments and dynamic scopes.
 
 pub(crate) mod assignments;
 pub(crate) mod configurations;
+pub(crate) mod firing;
 pub(crate) mod out_of_band;
 pub(crate) mod rules;
+pub(crate) mod scope_filter;
 
 use std::collections::BTreeMap;
 
 use http::Method;
+use serde_json::Value;
 
 use crate::errors::ArmError;
 use crate::reply::Reply;
 use crate::router::{ArmPath, Req, ResourceProvider};
-use crate::state::{lock, State};
+use crate::state::{lock, State, Store};
 
 pub(crate) const NAMESPACE: &str = "Microsoft.Maintenance";
 pub(crate) const API_VERSION: &str = "2023-04-01";
@@ -74,6 +78,24 @@ impl ResourceProvider for Maintenance {
                 assignments::one(state, &mut store, req, path, &name)
             }
             _ => ArmError::no_route(req.method.as_str(), &req.path).into(),
+        }
+    }
+
+    fn snapshot(&self, state: &State, store: &Store, path: &ArmPath) -> Option<Value> {
+        let ms = &store.maintenance;
+        match (path.rest_lower().as_slice(), path.resource_group.as_deref()) {
+            ([t, _], Some(rg)) if t == "maintenanceconfigurations" && path.parent.is_empty() => ms
+                .configurations
+                .get(&configurations::key(rg, &path.rest[1]))
+                .map(|c| configurations::render(state, c)),
+            ([t, _], _) if t == "configurationassignments" => ms
+                .assignments
+                .get(&assignments::key(
+                    &assignments::scope_of(path),
+                    &path.rest[1],
+                ))
+                .map(assignments::render),
+            _ => None,
         }
     }
 }

@@ -10,7 +10,10 @@
 //! `resultTruncated` is `"true"`); `resultTruncated` is a string; and the per-user quota
 //! (default 15 queries per 5-second window) is reported on every answer in
 //! `x-ms-user-quota-remaining` / `x-ms-user-quota-resets-after` (`hh:mm:ss`), with 429 once
-//! it is spent. The emulator has one user, so the window is global.
+//! it is spent (without `Retry-After`: the contract names only the quota headers, so a client
+//! waits for `resets-after`). The emulator has one user, so the window is global; the query
+//! is tenant-level and not charged to the subscription's ARM buckets, and its 429s are counted
+//! in the throttling counters (`ThrottleStats::resource_graph`).
 
 mod kql;
 
@@ -114,6 +117,8 @@ impl ResourceProvider for ResourceGraph {
         let mut store = lock(&state.store);
         store.tick(&state.config);
         let (allowed, remaining, resets) = store.resource_graph_quota.charge(Instant::now());
+        lock(&state.throttle)
+            .record_resource_graph(req.header("user-agent").unwrap_or_default(), allowed);
         let reply = if allowed {
             query(state, &store, req)
         } else {

@@ -232,7 +232,9 @@ pub(crate) fn assess(
         return r;
     }
     let op = lro::start(
+        state,
         store,
+        req,
         kind.namespace(),
         &location,
         key,
@@ -275,7 +277,9 @@ pub(crate) fn install(
         return r;
     }
     let op = lro::start(
+        state,
         store,
+        req,
         kind.namespace(),
         &location,
         key,
@@ -438,11 +442,39 @@ pub(crate) fn fire_maintenance_run(
     key: &str,
     spec: &MaintenanceRun,
 ) -> (String, String) {
-    let target = target(store, key);
     let maintenance_run_id = spec
         .maintenance_run_id
         .clone()
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let params = InstallParams::scheduled(
+        spec.reboot_setting
+            .clone()
+            .unwrap_or_else(|| "IfRequired".into()),
+    );
+    let id = run_scheduled(store, key, &maintenance_run_id, params, spec.days_ago);
+    (id, maintenance_run_id)
+}
+
+/// Runs the install a schedule with these `installPatches` settings makes on machine or VM
+/// `key` now, as part of schedule run `maintenance_run_id`; returns the run id.
+pub(crate) fn fire_schedule_run(
+    store: &mut Store,
+    key: &str,
+    maintenance_run_id: &str,
+    install_patches: Option<&Value>,
+) -> String {
+    let params = InstallParams::from_schedule(install_patches);
+    run_scheduled(store, key, maintenance_run_id, params, 0)
+}
+
+fn run_scheduled(
+    store: &mut Store,
+    key: &str,
+    maintenance_run_id: &str,
+    params: InstallParams,
+    days_ago: u32,
+) -> String {
+    let target = target(store, key);
     let fail_message = store.patches.install_failures.pop_front();
     let mp = store.patches.machines.entry(key.to_string()).or_default();
     let now = OffsetDateTime::now_utc();
@@ -452,22 +484,18 @@ pub(crate) fn fire_maintenance_run(
         start: now,
         end: now,
         started_by: "Platform",
-        maintenance_run_id: Some(maintenance_run_id.clone()),
+        maintenance_run_id: Some(maintenance_run_id.to_string()),
         reboot_status: "Unknown",
-        params: InstallParams::scheduled(
-            spec.reboot_setting
-                .clone()
-                .unwrap_or_else(|| "IfRequired".into()),
-        ),
+        params,
         patches: Vec::new(),
         fail_message,
         error: None,
     };
     run_install(mp, target.as_ref(), &mut run);
-    let shift = time::Duration::days(i64::from(spec.days_ago));
+    let shift = time::Duration::days(i64::from(days_ago));
     run.start -= shift + time::Duration::minutes(20);
     run.end -= shift;
     let id = run.id.clone();
     mp.runs.push(run);
-    (id, maintenance_run_id)
+    id
 }

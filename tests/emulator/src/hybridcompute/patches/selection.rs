@@ -135,6 +135,22 @@ impl InstallParams {
         }
     }
 
+    /// The parameters of a schedule's `installPatches` (reboot setting spelled canonically;
+    /// settings that cannot be read install everything applicable, as `scheduled` does).
+    pub fn from_schedule(install_patches: Option<&serde_json::Value>) -> Self {
+        let mut params: InstallParams = install_patches
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default();
+        let reboot = params
+            .reboot_setting
+            .as_deref()
+            .and_then(|r| REBOOT_SETTINGS.iter().find(|k| k.eq_ignore_ascii_case(r)))
+            .unwrap_or(&"IfRequired");
+        params.reboot_setting = Some(reboot.to_string());
+        params.maximum_duration = Some("PT3H55M".into());
+        params
+    }
+
     /// Validates a request body for `kind`; for Arc, drops the VM-only masks.
     pub fn validated(mut self, kind: Kind) -> Result<Self, Reply> {
         match (self.maximum_duration.as_deref(), kind) {
