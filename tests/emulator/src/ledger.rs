@@ -5,7 +5,9 @@
 //!
 //! It answers the question the request log cannot answer without replaying ARM semantics:
 //! "was any object written again after it already was what the client wanted?" A write that
-//! left its object unchanged (`WriteRecord::changed` is false) is such a redundant write.
+//! left its object unchanged (`WriteRecord::changed` is false, `ObjectWrites::redundant`) is
+//! such a redundant write; so is a write whose `before` already was the desired state, which
+//! only the test knows.
 //!
 //! Objects are keyed by request path (case-insensitive); the reported `id` is the object's
 //! own id when it has a body. POST actions (assessPatches, installPatches) are recorded under
@@ -61,11 +63,13 @@ pub struct ObjectWrites {
 }
 
 impl ObjectWrites {
-    /// Writes that left an existing object exactly as it was.
+    /// Object writes (PUT, PATCH, DELETE) that left the object exactly as it was: a rewrite of
+    /// what is already there, or a delete of what is already gone. POST actions are not object
+    /// writes and never count.
     pub fn redundant(&self) -> Vec<&WriteRecord> {
         self.writes
             .iter()
-            .filter(|w| w.before.is_some() && !w.changed())
+            .filter(|w| w.method != "POST" && !w.changed())
             .collect()
     }
 }

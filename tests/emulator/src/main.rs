@@ -156,3 +156,21 @@ async fn wait_for_signal() {
 async fn wait_for_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttle_flags() {
+        assert!(!parse_throttle("off").unwrap().enabled);
+        assert_eq!(
+            parse_throttle("scale:0.5").unwrap(),
+            ThrottleConfig::scaled(0.5)
+        );
+        assert!(parse_throttle("scale:0").is_err());
+        assert!(parse_throttle("scale:x").is_err());
+        let t = parse_throttle("10:1,5:0.5").unwrap();
+        assert_eq!((t.read_capacity, t.write_refill_per_sec), (10.0, 0.5));
+    }
+}

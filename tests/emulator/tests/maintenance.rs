@@ -1,10 +1,11 @@
 //! Microsoft.Maintenance surface: schedules (sync CRUD, the service's validation as 400s in the
 //! Maintenance error shape, read-back spelling quirks, out-of-band edits), assignments under Arc
-//! machines and VMs, subscription-scope dynamic scopes, and api-version enforcement.
+//! machines and VMs, subscription- and resource-group-scope dynamic scopes and what they select
+//! when a schedule fires, hour recurrence, and api-version enforcement.
 
 mod common;
 
-use arm_emulator::{seed, Config, ScheduleChanges};
+use arm_emulator::{seed, Config, MachineChanges, ScheduleChanges};
 use common::Env;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -293,4 +294,190 @@ async fn official_example_and_our_bodies_pass_the_spec() {
     )
     .await;
     assert_eq!(s, 400, "unknown reboot values are rejected");
+}
+
+#[tokio::test]
+async fn hour_recurrence_needs_at_least_six_hours() {
+    let env = common::start(common::fast_config()).await;
+    for (i, (recur, status)) in [
+        ("6Hours", 201),
+        ("12Hours", 201),
+        ("4Hours", 400),
+        ("Hour", 400),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut body = schedule_body("IfRequired");
+        body["properties"]["maintenanceWindow"]["recurEvery"] = json!(recur);
+        let path = schedule_path(&env, &format!("hourly-{i}"));
+        let (s, b) = call(&env, Method::PUT, &path, Some(&body)).await;
+        assert_eq!(s, status, "{recur}: {b}");
+        if s == 400 {
+            assert_eq!(b["error"]["code"], "InvalidParameter");
+            let message = b["error"]["message"].as_str().unwrap();
+            assert!(message.contains("at least 6 hours"), "{message}");
+        } else {
+            assert_eq!(b["properties"]["maintenanceWindow"]["recurEvery"], recur);
+        }
+    }
+}
+
+async fn installation_rows(env: &Env) -> Vec<Value> {
+    let url = format!(
+        "{}/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01",
+        env.emu.base_url()
+    );
+    let body = json!({ "subscriptions": [env.emu.subscription_id()],
+        "query": "patchinstallationresources | project id, type, properties" });
+    let (s, _, b) = env.send(Method::POST, &url, Some(&body)).await;
+    assert_eq!(s, 200, "{b}");
+    b["data"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn resource_group_dynamic_scopes_are_served_and_applied_when_the_schedule_fires() {
+    let env = common::start(common::fast_config()).await;
+    let schedule = schedule_path(&env, "monthly");
+    let mut body = schedule_body("IfRequired");
+    // Hotpatches only: the baseline (always reboots) and the .NET rollup are excluded.
+    body["properties"]["installPatches"]["windowsParameters"] = json!({
+        "classificationsToInclude": ["Security", "Critical", "UpdateRollup"],
+        "excludeKbsRequiringReboot": true
+    });
+    assert_eq!(call(&env, Method::PUT, &schedule, Some(&body)).await.0, 201);
+    let tag = |name: &str, tags: Value| {
+        env.emu
+            .set_machine(
+                name,
+                &MachineChanges {
+                    tags: Some(tags),
+                    ..MachineChanges::default()
+                },
+            )
+            .unwrap()
+    };
+    tag(
+        seed::WS2025_DATACENTER,
+        json!({ "env": "prod", "ring": "1" }),
+    );
+    tag(seed::WS2025_STANDARD, json!({ "env": "prod" }));
+    tag(seed::WS2025_DISCONNECTED, json!({ "env": "prod" }));
+    tag(seed::LINUX, json!({ "env": "prod" }));
+    tag(seed::WS2022, json!({ "env": "dev" }));
+
+    // The RG-scope dynamic scope: PUT, GET (resourceId is the group, as in the example), PATCH.
+    let rg_scope = format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Maintenance/configurationAssignments/rg-prod",
+        env.emu.subscription_id(),
+        seed::RESOURCE_GROUP
+    );
+    let dynamic = json!({ "properties": { "maintenanceConfigurationId": schedule, "filter": {
+        "resourceTypes": ["Microsoft.HybridCompute/machines"], "osTypes": ["Windows"],
+        "locations": ["East US"],
+        "tagSettings": { "tags": { "env": ["prod"] }, "filterOperator": "Any" } } } });
+    let (s, b) = call(&env, Method::PUT, &rg_scope, Some(&dynamic)).await;
+    assert_eq!(s, 201, "{b}");
+    let (s, b) = call(&env, Method::GET, &rg_scope.to_lowercase(), None).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["type"], "Microsoft.Maintenance/configurationAssignments");
+    assert!(b["properties"]["resourceId"]
+        .as_str()
+        .unwrap()
+        .eq_ignore_ascii_case(&rg_scope[..rg_scope.find("/providers").unwrap()]));
+    assert_eq!(b["properties"]["filter"], dynamic["properties"]["filter"]);
+
+    // A resource-level assignment of a VM that is not on customer-managed schedules.
+    let vm_assignment = format!(
+        "{}/providers/Microsoft.Maintenance/configurationAssignments/monthly",
+        env.emu.vm_id(seed::VM_AZURE_EDITION)
+    );
+    let direct = json!({ "properties": { "maintenanceConfigurationId": schedule } });
+    assert_eq!(
+        call(&env, Method::PUT, &vm_assignment, Some(&direct))
+            .await
+            .0,
+        201
+    );
+
+    let firing = env.emu.fire_schedule("monthly").unwrap();
+    let ran: Vec<&str> = firing.runs.iter().map(|r| r.resource_id.as_str()).collect();
+    let dc = env.emu.machine_id(seed::WS2025_DATACENTER);
+    let std = env.emu.machine_id(seed::WS2025_STANDARD);
+    assert_eq!(
+        ran,
+        [dc.as_str(), std.as_str()],
+        "prod Windows Arc machines, connected"
+    );
+    assert!(firing.runs[0].assignments[0].eq_ignore_ascii_case(&rg_scope));
+    let skipped: Vec<(&str, &str)> = firing
+        .skipped
+        .iter()
+        .map(|s| (s.resource_id.as_str(), s.reason.as_str()))
+        .collect();
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert_eq!(skipped[0].0, env.emu.machine_id(seed::WS2025_DISCONNECTED));
+    assert!(skipped[0].1.contains("Disconnected"));
+    assert_eq!(skipped[1].0, env.emu.vm_id(seed::VM_AZURE_EDITION));
+    assert!(skipped[1]
+        .1
+        .contains("bypassPlatformSafetyChecksOnUserSchedule"));
+
+    // The runs are in history with the schedule's run id and its patch selection.
+    let rows = installation_rows(&env).await;
+    let summaries: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["type"] == "microsoft.hybridcompute/machines/patchinstallationresults")
+        .collect();
+    assert_eq!(summaries.len(), 2);
+    for r in &summaries {
+        let p = &r["properties"];
+        assert_eq!(p["maintenanceRunId"], firing.maintenance_run_id.as_str());
+        assert_eq!(p["startedBy"], "Platform");
+        assert_eq!(p["installedPatchCount"], 2, "the two hotpatches: {p}");
+        assert_eq!(p["rebootStatus"], "NotNeeded");
+    }
+
+    // `All` needs every tag; the VM joins once it is on customer-managed schedules.
+    let all = json!({ "properties": { "filter": { "tagSettings": {
+        "tags": { "env": ["prod"], "ring": [] }, "filterOperator": "All" } } } });
+    assert_eq!(
+        call(&env, Method::PATCH, &rg_scope, Some(&all)).await.0,
+        200
+    );
+    env.emu
+        .set_virtual_machine(
+            seed::VM_AZURE_EDITION,
+            &arm_emulator::VmChanges {
+                bypass_platform_safety_checks_on_user_schedule: Some(true),
+                ..arm_emulator::VmChanges::default()
+            },
+        )
+        .unwrap();
+    let r = env
+        .http
+        .post(format!(
+            "{}/_admin/maintenance-configurations/monthly/fire",
+            env.emu.base_url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let firing: Value = r.json().await.unwrap();
+    let ran: Vec<&str> = firing["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["resourceId"].as_str().unwrap())
+        .collect();
+    let vm = env.emu.vm_id(seed::VM_AZURE_EDITION);
+    assert_eq!(ran, [dc.as_str(), vm.as_str()]);
+    assert!(firing["skipped"].as_array().unwrap().is_empty());
+
+    assert!(env.emu.fire_schedule("no-such-schedule").is_err());
+    let (s, _) = call(&env, Method::DELETE, &rg_scope, None).await;
+    assert_eq!(s, 200);
+    let after = env.emu.fire_schedule("monthly").unwrap();
+    assert_eq!(after.runs.len(), 1, "only the VM's own assignment is left");
 }
