@@ -16,7 +16,8 @@
 //!   counted here too.
 //!
 //! Counters (`ThrottleStats`) say how many requests each bucket charged and throttled, in
-//! total and per client, a client being its `User-Agent`.
+//! total and per client, a client being its `User-Agent`. 429s injected by fault rules or
+//! chaos are not throttling and are counted there (request log, `ChaosStats`).
 
 use std::collections::BTreeMap;
 use std::time::Instant;

@@ -284,6 +284,29 @@ async fn official_example_and_our_bodies_pass_the_spec() {
     )
     .await;
     assert_eq!(s, 201, "{b}");
+    // The official resource-group dynamic scope example, pointed at this schedule.
+    let example: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("examples/Microsoft.Maintenance__2023-04-01__ConfigurationAssignmentsForResourceGroup_CreateOrUpdate.json")).unwrap(),
+    )
+    .unwrap();
+    let mut assignment = example["parameters"]["configurationAssignment"].clone();
+    assignment["properties"]["maintenanceConfigurationId"] = json!(schedule_path(&env, "ours"));
+    let rg_scope = format!(
+        "/subscriptions/{}/resourcegroups/{}/providers/Microsoft.Maintenance/configurationAssignments/workervmConfiguration",
+        env.emu.subscription_id(),
+        seed::RESOURCE_GROUP
+    );
+    let (s, b) = call(&env, Method::PUT, &rg_scope, Some(&assignment)).await;
+    assert_eq!(s, 201, "official RG dynamic scope accepted: {b}");
+    assert_eq!(
+        b["properties"]["filter"],
+        assignment["properties"]["filter"]
+    );
+    assert!(
+        b["id"].as_str().unwrap().eq_ignore_ascii_case(&rg_scope),
+        "{b}"
+    );
+
     let mut closed = schedule_body("Always");
     closed["properties"]["installPatches"]["rebootSetting"] = json!("Sometimes");
     let (s, _) = call(

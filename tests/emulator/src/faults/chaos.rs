@@ -8,7 +8,9 @@
 //! same sequence of requests. A fault can only change what comes after it, so a run that
 //! diverges (a retry that happens in one run only) diverges from that point on.
 //!
-//! Which classes a request can draw depends on its kind: reads, LRO polls and Resource Graph
+//! Chaos applies to ARM requests that passed authentication and the throttling buckets
+//! (token requests never draw); an explicit fault rule that matches a request wins over its
+//! draw. Which classes a request can draw depends on its kind: reads, LRO polls and Resource Graph
 //! queries draw throttling, server errors and resets; writes also draw errors after the
 //! write was applied, transient conflicts and slow or failing LROs. Counters say how many
 //! requests of each kind were considered and which faults were really injected (a class that
