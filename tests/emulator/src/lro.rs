@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 use crate::config::Config;
 use crate::errors::ArmError;
 use crate::faults::{LroShape, RequestKind};
+use crate::fnv;
 use crate::reply::Reply;
 use crate::router::Req;
 use crate::state::{lock, State, Store};
@@ -90,7 +91,14 @@ pub(crate) fn start(
     resource_key: &str,
     kind: OpKind,
 ) -> String {
-    let id = uuid::Uuid::new_v4().to_string();
+    // Derived from the resource and how many operations it had, not random: monitor URLs are
+    // then the same in every run, which keeps seeded chaos on polls reproducible.
+    let earlier = store
+        .operations
+        .values()
+        .filter(|o| o.resource_key == resource_key)
+        .count();
+    let id = fnv::guid(&format!("{resource_key}/{kind:?}/{earlier}"));
     let method = req.method.as_str();
     let shape = lock(&state.faults).lro_shape(
         method,

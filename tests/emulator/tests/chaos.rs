@@ -55,7 +55,16 @@ async fn workload(env: &Env) -> Vec<u16> {
             ];
             for (method, path, body) in steps {
                 let r = env.try_send(method, &env.url(&path), body.as_ref()).await;
+                let monitor = r
+                    .as_ref()
+                    .ok()
+                    .and_then(|(_, h, _)| common::header(h, "azure-asyncoperation"));
                 out.push(r.map_or(0, |(s, _, _)| s));
+                // One poll of each started operation: monitor URLs are reproducible too.
+                if let Some(url) = monitor {
+                    let r = env.try_send(Method::GET, &url, None).await;
+                    out.push(r.map_or(0, |(s, _, _)| s));
+                }
             }
         }
     }
@@ -83,6 +92,10 @@ async fn chaos_is_deterministic_counted_and_switchable() {
     assert_eq!(stats.requests.get(&RequestKind::Read), Some(&36));
     assert_eq!(stats.requests.get(&RequestKind::Patch), Some(&36));
     assert_eq!(stats.requests.get(&RequestKind::Put), Some(&36));
+    assert!(stats
+        .requests
+        .get(&RequestKind::Poll)
+        .is_some_and(|n| *n > 0));
     for class in [
         FaultClass::ReadError,
         FaultClass::WriteErrorAfterCommit,

@@ -208,9 +208,11 @@ impl Fault {
     /// 500 on LRO monitor polls (`operationStatuses` / `operationResults`): the next `count`
     /// of them, or every one (`None`). The operations themselves go on.
     pub fn poll_errors(count: Option<u32>) -> Self {
-        let mut f = Self::internal_error(0).matching(Some("GET"), Some("/operation"));
-        f.count = count;
-        f
+        Self {
+            count,
+            ..Self::internal_error(0)
+        }
+        .matching(Some("GET"), Some("/operation"))
     }
 
     /// The next LRO (of a matching request) ends `Failed` (feature `subscriptionStatus`

@@ -96,20 +96,6 @@ pub(super) fn now() -> String {
     lro::rfc3339(time::OffsetDateTime::now_utc())
 }
 
-fn stable_guid(text: &str) -> String {
-    // FNV-1a, twice with different offsets: deterministic, GUID-shaped, dependency-free.
-    let a = fnv::fnv1a(fnv::OFFSET, text.as_bytes());
-    let b = fnv::fnv1a(0x84222325_cbf29ce4, text.as_bytes());
-    format!(
-        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xfff,
-        b >> 52,
-        b & 0xffff_ffff_ffff
-    )
-}
-
 /// Server-derived ESU fields for an assigned license on `machine`.
 pub(super) fn esu_profile(machine: &Machine, assigned: Option<&str>) -> Value {
     let server_type = if machine
@@ -131,7 +117,7 @@ pub(super) fn esu_profile(machine: &Machine, assigned: Option<&str>) -> Value {
     });
     if let Some(id) = assigned {
         v["assignedLicense"] = json!(id);
-        v["assignedLicenseImmutableId"] = json!(stable_guid(id));
+        v["assignedLicenseImmutableId"] = json!(fnv::guid(id));
         v["esuKeys"] = json!([
             { "sku": "skuNumber1", "licenseStatus": 1 },
             { "sku": "skuNumber2", "licenseStatus": 1 }
@@ -211,7 +197,7 @@ pub(crate) fn instance_view(state: &State, store: &Store, key: &str, m: &Machine
                                 "type": "pCore",
                                 "processors": 8,
                                 "assignedLicenses": 1,
-                                "immutableId": stable_guid(id)
+                                "immutableId": fnv::guid(id)
                             }
                         }
                     }),
