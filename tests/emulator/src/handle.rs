@@ -21,8 +21,7 @@ use crate::hybridcompute::license_changes::LicenseProfileChanges;
 use crate::ledger::{Ledger, ObjectWrites, WriteRecord};
 use crate::maintenance::firing::ScheduleFiring;
 use crate::state::{lock, LoggedRequest, State, Store};
-use crate::throttle::Buckets;
-use crate::throttle::ThrottleStats;
+use crate::throttle::{Buckets, ThrottleStats};
 use crate::validate::SpecSet;
 use crate::{seed, server, tls};
 

@@ -23,9 +23,9 @@ use serde_json::Value;
 use crate::router::ArmPath;
 use crate::state::{lock, State};
 
-/// Records kept at most; later writes are counted in `dropped` (a bounded demo must not grow
-/// forever).
-const MAX_RECORDS: usize = 100_000;
+/// Records kept at most (a few KB each with their snapshots); later writes are not recorded
+/// and a warning is logged once, so a long demo does not grow forever.
+const MAX_RECORDS: usize = 20_000;
 
 /// One accepted write.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -79,7 +79,7 @@ pub(crate) struct Ledger {
     objects: BTreeMap<String, ObjectWrites>,
     seq: u64,
     records: usize,
-    pub dropped: u64,
+    full: bool,
 }
 
 /// What the pipeline knows about an accepted write.
@@ -111,7 +111,12 @@ fn body_json(body: &[u8]) -> Option<Value> {
 impl Ledger {
     pub fn record(&mut self, w: Accepted<'_>) {
         if self.records >= MAX_RECORDS {
-            self.dropped += 1;
+            if !self.full {
+                self.full = true;
+                tracing::warn!(
+                    "write ledger full ({MAX_RECORDS} writes); later writes are not recorded"
+                );
+            }
             return;
         }
         self.seq += 1;

@@ -233,7 +233,8 @@ impl Fault {
     }
 
     /// The next LRO (of a matching request) never finishes (stays `InProgress`, license
-    /// features stay `Enabling`/`Disabling`) until `release_stuck_operations`.
+    /// features stay `Enabling`/`Disabling`) until `release_stuck_operations`; meanwhile the
+    /// service answers further writes to that license profile 409, as for any running one.
     pub fn stuck_lro() -> Self {
         Self::new(FaultAction::SlowLro {
             finish_after_ms: None,
