@@ -19,7 +19,7 @@ pub mod retry;
 
 pub use client::{user_agent, ArmClient, ArmConfig, ArmRequest, ArmResponse, Method};
 pub use credentials::{Credentials, OidcToken, Secret};
-pub use environment::{CloudEnvironment, Endpoints};
+pub use environment::{parse_endpoint, CloudEnvironment, Endpoints};
 pub use error::{ArmError, OperationError, ServiceError};
 pub use lro::{FinalState, LroOptions, LroProgress, OperationStatus, ProgressFn};
 pub use models::common::ErrorDetail;

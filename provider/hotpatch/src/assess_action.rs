@@ -10,9 +10,10 @@ use armclient::models::compute::{self, VirtualMachineAssessPatchesResult};
 use armclient::models::hybridcompute::{self, MachineAssessPatchesResult, PatchOperationStatus};
 use armclient::ErrorDetail;
 use async_trait::async_trait;
+use tfframework::raw;
 use tfframework::{
-    Action, AttributePath, AttributeSchema, BlockSchema, Context, Diagnostic, Diagnostics,
-    ObjectReader, ProgressSender, Value,
+    AttributePath, AttributeSchema, BlockSchema, Context, Diagnostic, Diagnostics, ObjectReader,
+    ProgressSender, Value,
 };
 
 use crate::action_progress::with_progress;
@@ -161,7 +162,7 @@ fn vm_report(name: &str, r: VirtualMachineAssessPatchesResult) -> Report {
 }
 
 #[async_trait]
-impl Action<HotpatchData> for AssessAction {
+impl raw::Action<HotpatchData> for AssessAction {
     fn type_name(&self) -> &str {
         "hotpatch_assess"
     }

@@ -8,9 +8,9 @@
 //! NeverReboots`), which is what hotpatching promises.
 
 use async_trait::async_trait;
+use tfframework::raw;
 use tfframework::{
-    AttributeSchema, BlockSchema, Context, DataSource, Diagnostics, Nesting, ObjectBuilder, Type,
-    Value,
+    AttributeSchema, BlockSchema, Context, Diagnostics, Nesting, ObjectBuilder, Type, Value,
 };
 
 use crate::arm_diag::arm_error;
@@ -45,7 +45,7 @@ fn update(p: &RowProperties) -> Value {
 }
 
 #[async_trait]
-impl DataSource<HotpatchData> for AvailableUpdatesDataSource {
+impl raw::DataSource<HotpatchData> for AvailableUpdatesDataSource {
     fn type_name(&self) -> &str {
         "hotpatch_available_updates"
     }

@@ -14,10 +14,10 @@ use armclient::models::hybridcompute::{
     LICENSE_PROFILE_NAME,
 };
 use async_trait::async_trait;
+use tfframework::raw;
 use tfframework::{
-    ApplyRequest, AttributePath, AttributeSchema, BlockSchema, Context, Diagnostic, Diagnostics,
-    IdentityAttribute, IdentitySchema, ImportRequest, ObjectBuilder, ObjectReader, PlanRequest,
-    Resource, ResourceSchema, Type, Value,
+    AttributePath, AttributeSchema, BlockSchema, Context, Diagnostic, Diagnostics,
+    IdentityAttribute, IdentitySchema, ObjectBuilder, ObjectReader, ResourceSchema, Type, Value,
 };
 
 use crate::arm_diag::{arm_error, arm_error_at, read_outcome};
@@ -214,7 +214,7 @@ impl EnrollmentResource {
 }
 
 #[async_trait]
-impl Resource<HotpatchData> for EnrollmentResource {
+impl raw::Resource<HotpatchData> for EnrollmentResource {
     fn type_name(&self) -> &str {
         "hotpatch_enrollment"
     }
@@ -267,7 +267,7 @@ impl Resource<HotpatchData> for EnrollmentResource {
         &self,
         _ctx: &Context,
         data: Option<&HotpatchData>,
-        req: &PlanRequest<'_>,
+        req: &raw::PlanRequest<'_>,
         planned: &mut Value,
         diags: &mut Diagnostics,
     ) {
@@ -320,7 +320,7 @@ impl Resource<HotpatchData> for EnrollmentResource {
         &self,
         ctx: &Context,
         data: &HotpatchData,
-        req: &ApplyRequest<'_>,
+        req: &raw::ApplyRequest<'_>,
     ) -> (Option<Value>, Diagnostics) {
         let mut diags = Diagnostics::new();
         let machine_id = match ObjectReader::new(req.planned).get::<String>("machine_id") {
@@ -403,7 +403,7 @@ impl Resource<HotpatchData> for EnrollmentResource {
         &self,
         _ctx: &Context,
         _data: &HotpatchData,
-        req: &ApplyRequest<'_>,
+        req: &raw::ApplyRequest<'_>,
     ) -> (Option<Value>, Diagnostics) {
         // Every argument forces replacement; an update only ever refreshes computed values,
         // which the plan already carries.
@@ -441,7 +441,7 @@ impl Resource<HotpatchData> for EnrollmentResource {
         &self,
         _ctx: &Context,
         _data: &HotpatchData,
-        req: &ImportRequest<'_>,
+        req: &raw::ImportRequest<'_>,
     ) -> (Option<Value>, Diagnostics) {
         // `import { identity = { machine_id = ... } }` sends no id.
         let from_identity = req

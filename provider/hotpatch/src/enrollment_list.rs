@@ -9,9 +9,9 @@
 
 use armclient::models::hybridcompute::{Machine, ProductFeature, API_VERSION};
 use async_trait::async_trait;
+use tfframework::raw;
 use tfframework::{
-    AttributeSchema, BlockSchema, Context, Diagnostics, ListRequest, ListResource, ListResult,
-    ListSink, ObjectBuilder, ObjectReader, Value,
+    AttributeSchema, BlockSchema, Context, Diagnostics, ObjectBuilder, ObjectReader, Value,
 };
 
 use crate::enrollment::{is_unenrolled, machine_feature, state};
@@ -21,7 +21,7 @@ use crate::provider::HotpatchData;
 pub struct EnrollmentList;
 
 /// The enrollment state `terraform query` shows (and imports) for one listed machine.
-fn result(machine: &Machine, include_not_enrolled: bool) -> Option<ListResult> {
+fn result(machine: &Machine, include_not_enrolled: bool) -> Option<raw::ListResult> {
     let id = machine.id.clone()?;
     let feature =
         machine_feature(machine).filter(|f| !is_unenrolled(f.subscription_status.as_ref()));
@@ -40,7 +40,7 @@ fn result(machine: &Machine, include_not_enrolled: bool) -> Option<ListResult> {
         .unwrap_or("unknown")
         .to_owned();
     let name = machine.name.clone().unwrap_or_else(|| id.clone());
-    Some(ListResult {
+    Some(raw::ListResult {
         identity: ObjectBuilder::new().set("machine_id", id).build(),
         display_name: format!("{name} ({status})"),
         resource_object: Some(object),
@@ -49,7 +49,7 @@ fn result(machine: &Machine, include_not_enrolled: bool) -> Option<ListResult> {
 }
 
 #[async_trait]
-impl ListResource<HotpatchData> for EnrollmentList {
+impl raw::ListResource<HotpatchData> for EnrollmentList {
     fn type_name(&self) -> &str {
         "hotpatch_enrollment"
     }
@@ -68,8 +68,8 @@ impl ListResource<HotpatchData> for EnrollmentList {
         &self,
         _ctx: &Context,
         data: &HotpatchData,
-        req: &ListRequest,
-        sink: &mut ListSink,
+        req: &raw::ListRequest,
+        sink: &mut raw::ListSink,
     ) -> Diagnostics {
         let scope = match ListScope::from_config(&req.config, data) {
             Ok(s) => s,

@@ -20,9 +20,10 @@ use armclient::models::hybridcompute::{
 };
 use armclient::ErrorDetail;
 use async_trait::async_trait;
+use tfframework::raw;
 use tfframework::validators::{each, one_of};
 use tfframework::{
-    Action, AttributePath, AttributeSchema, BlockSchema, Context, Diagnostic, Diagnostics, Known,
+    AttributePath, AttributeSchema, BlockSchema, Context, Diagnostic, Diagnostics, Known,
     ObjectReader, ProgressSender, Type, Value,
 };
 
@@ -185,7 +186,7 @@ fn vm_report(name: &str, r: VirtualMachineInstallPatchesResult) -> Report {
 }
 
 #[async_trait]
-impl Action<HotpatchData> for InstallAction {
+impl raw::Action<HotpatchData> for InstallAction {
     fn type_name(&self) -> &str {
         "hotpatch_install"
     }

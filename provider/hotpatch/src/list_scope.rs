@@ -9,11 +9,9 @@
 
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
+use tfframework::raw;
 use tfframework::validators::regex;
-use tfframework::{
-    AttributePath, AttributeSchema, BlockSchema, Diagnostic, ListResult, ListSink, ObjectReader,
-    Value,
-};
+use tfframework::{AttributePath, AttributeSchema, BlockSchema, Diagnostic, ObjectReader, Value};
 
 use crate::arm_diag::arm_error;
 use crate::provider::HotpatchData;
@@ -89,12 +87,12 @@ pub(crate) async fn push_collection<T, F>(
     path: &str,
     api_version: &str,
     doing: &str,
-    sink: &mut ListSink,
+    sink: &mut raw::ListSink,
     mut result: F,
 ) -> Result<bool, Diagnostic>
 where
     T: DeserializeOwned + Send + 'static,
-    F: FnMut(&T) -> Option<ListResult>,
+    F: FnMut(&T) -> Option<raw::ListResult>,
 {
     let items = data.arm.list_stream::<T>(path, api_version);
     futures::pin_mut!(items);

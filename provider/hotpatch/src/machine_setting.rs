@@ -28,11 +28,12 @@ use armclient::models::hybridcompute::{
 };
 use armclient::{ArmError, ArmRequest, LroOptions, Method};
 use async_trait::async_trait;
+use tfframework::raw;
 use tfframework::validators::one_of;
 use tfframework::{
-    ApplyRequest, AttributePath, AttributeSchema, BlockSchema, Context, Diagnostic, Diagnostics,
-    IdentityAttribute, IdentitySchema, ImportRequest, Known, ObjectBuilder, ObjectReader,
-    PlanRequest, Resource, ResourceSchema, Type, Value,
+    AttributePath, AttributeSchema, BlockSchema, Context, Diagnostic, Diagnostics,
+    IdentityAttribute, IdentitySchema, Known, ObjectBuilder, ObjectReader, ResourceSchema, Type,
+    Value,
 };
 
 use crate::arm_diag::{arm_error, arm_error_at, read_outcome};
@@ -366,7 +367,7 @@ impl MachineSettingResource {
         &self,
         ctx: &Context,
         data: &HotpatchData,
-        req: &ApplyRequest<'_>,
+        req: &raw::ApplyRequest<'_>,
     ) -> (Option<Value>, Diagnostics) {
         let d = match Desired::read(req.planned, req.config) {
             Ok(d) => d,
@@ -380,7 +381,7 @@ impl MachineSettingResource {
 }
 
 #[async_trait]
-impl Resource<HotpatchData> for MachineSettingResource {
+impl raw::Resource<HotpatchData> for MachineSettingResource {
     fn type_name(&self) -> &str {
         "hotpatch_machine_setting"
     }
@@ -471,7 +472,7 @@ impl Resource<HotpatchData> for MachineSettingResource {
         &self,
         _ctx: &Context,
         data: Option<&HotpatchData>,
-        req: &PlanRequest<'_>,
+        req: &raw::PlanRequest<'_>,
         planned: &mut Value,
         diags: &mut Diagnostics,
     ) {
@@ -539,7 +540,7 @@ impl Resource<HotpatchData> for MachineSettingResource {
         &self,
         ctx: &Context,
         data: &HotpatchData,
-        req: &ApplyRequest<'_>,
+        req: &raw::ApplyRequest<'_>,
     ) -> (Option<Value>, Diagnostics) {
         self.apply(ctx, data, req).await
     }
@@ -568,7 +569,7 @@ impl Resource<HotpatchData> for MachineSettingResource {
         &self,
         ctx: &Context,
         data: &HotpatchData,
-        req: &ApplyRequest<'_>,
+        req: &raw::ApplyRequest<'_>,
     ) -> (Option<Value>, Diagnostics) {
         let (state, diags) = self.apply(ctx, data, req).await;
         // Nothing was written: the prior state still describes the machine.
@@ -609,7 +610,7 @@ impl Resource<HotpatchData> for MachineSettingResource {
         &self,
         _ctx: &Context,
         _data: &HotpatchData,
-        req: &ImportRequest<'_>,
+        req: &raw::ImportRequest<'_>,
     ) -> (Option<Value>, Diagnostics) {
         // `import { identity = { machine_id = ... } }` sends no id.
         let machine_id = req

@@ -10,10 +10,8 @@
 use armclient::models::compute::{self, VirtualMachine};
 use armclient::models::hybridcompute::{self, Machine};
 use async_trait::async_trait;
-use tfframework::{
-    BlockSchema, Context, Diagnostic, Diagnostics, ListRequest, ListResource, ListResult, ListSink,
-    ObjectBuilder, Value,
-};
+use tfframework::raw;
+use tfframework::{BlockSchema, Context, Diagnostic, Diagnostics, ObjectBuilder, Value};
 
 use crate::list_scope::{
     push_collection, with_scope_attributes, ListScope, ARC_MACHINES, AZURE_VMS,
@@ -25,7 +23,7 @@ use crate::provider::HotpatchData;
 pub struct MachineSettingList;
 
 /// The setting `terraform query` shows (and imports) for one listed machine.
-fn result(facts: MachineFacts) -> Option<ListResult> {
+fn result(facts: MachineFacts) -> Option<raw::ListResult> {
     if facts.is_windows() == Some(false) {
         return None;
     }
@@ -36,7 +34,7 @@ fn result(facts: MachineFacts) -> Option<ListResult> {
     } else {
         "off"
     };
-    Some(ListResult {
+    Some(raw::ListResult {
         identity: ObjectBuilder::new().set("machine_id", id.as_str()).build(),
         display_name: format!("{name} (hotpatching {switch}, {})", facts.status().as_str()),
         resource_object: Some(state(&id, &facts)),
@@ -48,7 +46,7 @@ fn result(facts: MachineFacts) -> Option<ListResult> {
 async fn list_scope(
     data: &HotpatchData,
     config: &Value,
-    sink: &mut ListSink,
+    sink: &mut raw::ListSink,
 ) -> Result<(), Diagnostic> {
     let scope = ListScope::from_config(config, data)?;
     let more = push_collection(
@@ -75,7 +73,7 @@ async fn list_scope(
 }
 
 #[async_trait]
-impl ListResource<HotpatchData> for MachineSettingList {
+impl raw::ListResource<HotpatchData> for MachineSettingList {
     fn type_name(&self) -> &str {
         "hotpatch_machine_setting"
     }
@@ -90,8 +88,8 @@ impl ListResource<HotpatchData> for MachineSettingList {
         &self,
         _ctx: &Context,
         data: &HotpatchData,
-        req: &ListRequest,
-        sink: &mut ListSink,
+        req: &raw::ListRequest,
+        sink: &mut raw::ListSink,
     ) -> Diagnostics {
         match list_scope(data, &req.config, sink).await {
             Ok(()) => Diagnostics::new(),

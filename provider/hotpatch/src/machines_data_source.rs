@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 use armclient::models::compute::{self, VirtualMachine};
 use armclient::models::hybridcompute::{self, Machine};
 use async_trait::async_trait;
+use tfframework::raw;
 use tfframework::validators::one_of;
 use tfframework::{
-    AttributeSchema, BlockSchema, Context, DataSource, Diagnostics, ObjectBuilder, ObjectReader,
-    Type, Value,
+    AttributeSchema, BlockSchema, Context, Diagnostics, ObjectBuilder, ObjectReader, Type, Value,
 };
 
 use crate::arm_diag::arm_error;
@@ -55,7 +55,7 @@ fn row(f: &MachineFacts) -> Value {
 }
 
 #[async_trait]
-impl DataSource<HotpatchData> for MachinesDataSource {
+impl raw::DataSource<HotpatchData> for MachinesDataSource {
     fn type_name(&self) -> &str {
         "hotpatch_machines"
     }

@@ -6,9 +6,10 @@
 //! fleet data source exactly.
 
 use async_trait::async_trait;
+use tfframework::raw;
 use tfframework::{
-    AttributePath, AttributeSchema, BlockSchema, Context, DataSource, Diagnostics, ObjectBuilder,
-    ObjectReader, Type, Value,
+    AttributePath, AttributeSchema, BlockSchema, Context, Diagnostics, ObjectBuilder, ObjectReader,
+    Type, Value,
 };
 
 use crate::arm_diag::arm_error_at;
@@ -25,7 +26,7 @@ fn computed(name: &str, description: &str) -> AttributeSchema {
 }
 
 #[async_trait]
-impl DataSource<HotpatchData> for StatusDataSource {
+impl raw::DataSource<HotpatchData> for StatusDataSource {
     fn type_name(&self) -> &str {
         "hotpatch_status"
     }

@@ -5,9 +5,10 @@
 //! the query. A run is listed when its summary was last modified within the window.
 
 use async_trait::async_trait;
+use tfframework::raw;
 use tfframework::validators::int_between;
 use tfframework::{
-    AttributeSchema, BlockSchema, Context, DataSource, Diagnostics, Nesting, Number, ObjectBuilder,
+    AttributeSchema, BlockSchema, Context, Diagnostics, Nesting, Number, ObjectBuilder,
     ObjectReader, Type, Value,
 };
 
@@ -72,7 +73,7 @@ fn run(r: &Run) -> Value {
 }
 
 #[async_trait]
-impl DataSource<HotpatchData> for UpdateHistoryDataSource {
+impl raw::DataSource<HotpatchData> for UpdateHistoryDataSource {
     fn type_name(&self) -> &str {
         "hotpatch_update_history"
     }

@@ -16,8 +16,8 @@ use tonic::Status;
 use super::provider::validate;
 use super::{unknown_type, Inner};
 use crate::codec;
-use crate::list::{ListRequest, ListResult, ListSink};
 use crate::provider::Provider;
+use crate::raw::{ListRequest, ListResult, ListSink};
 use crate::values::{conform, nullify_write_only};
 
 /// Results buffered before the list resource waits for Terraform to read them.
@@ -28,7 +28,7 @@ impl<P: Provider> Inner<P> {
         &self,
         req: pb::validate_list_resource_config::Request,
     ) -> pb::validate_list_resource_config::Response {
-        let diagnostics = match self.lists.get(&req.type_name) {
+        let diagnostics = match self.registry().lists.get(&req.type_name) {
             Some(e) => validate(&e.schema, &e.ty, req.config.as_ref(), |c, d| {
                 e.handler.validate(c, d)
             }),
@@ -66,6 +66,7 @@ impl<P: Provider> Inner<P> {
         tx: mpsc::Sender<Result<pb::list_resource::Event, Status>>,
     ) -> Result<Diagnostics, Diagnostic> {
         let e = self
+            .registry()
             .lists
             .get(&req.type_name)
             .ok_or_else(|| unknown_type("list resource", &req.type_name))?;

@@ -3,6 +3,10 @@
 //! Each submodule handles one RPC family; this module holds the registries built once from
 //! the provider (schemas are computed a single time, so every RPC sees the same ones), the
 //! configured provider data, and the provider-wide stop token.
+//!
+//! The registries are built on the first RPC that needs them, not when the server is made:
+//! Terraform starts the plugin several times per command and waits for its handshake line
+//! each time, so nothing that can wait happens before the handshake.
 
 mod action;
 mod data_source;
@@ -14,7 +18,7 @@ mod unsupported;
 mod upgrade;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use tfplugin_proto::tfplugin6 as pb;
 use tfplugin_proto::tfplugin6::provider_server;
@@ -23,11 +27,9 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
-use crate::action::Action;
-use crate::data_source::DataSource;
-use crate::list::ListResource;
+use crate::model::Model;
 use crate::provider::{Context, Provider};
-use crate::resource::Resource;
+use crate::raw::{Action, DataSource, ListResource, Resource};
 use crate::schema::{BlockSchema, IdentitySchema, ResourceSchema};
 
 /// Serves a [`Provider`] over tfplugin6. Cheap to clone; all clones share one state.
@@ -79,20 +81,25 @@ enum Configured<D> {
 
 struct Inner<P: Provider> {
     provider: P,
-    provider_schema: BlockSchema,
-    resources: BTreeMap<String, ResourceEntry<P::Data>>,
-    data_sources: BTreeMap<String, TypedEntry<dyn DataSource<P::Data>>>,
-    actions: BTreeMap<String, TypedEntry<dyn Action<P::Data>>>,
-    lists: BTreeMap<String, TypedEntry<dyn ListResource<P::Data>>>,
-    /// Provider programming errors found while building the registries; reported by
-    /// GetProviderSchema so they surface on the first Terraform command.
-    setup_diagnostics: Diagnostics,
+    registry: OnceLock<Registry<P::Data>>,
     data: RwLock<Configured<P::Data>>,
     stop: CancellationToken,
 }
 
-impl<P: Provider> Inner<P> {
-    fn new(provider: P) -> Self {
+/// Everything the provider offers, with schemas computed once.
+struct Registry<D> {
+    provider_schema: BlockSchema,
+    resources: BTreeMap<String, ResourceEntry<D>>,
+    data_sources: BTreeMap<String, TypedEntry<dyn DataSource<D>>>,
+    actions: BTreeMap<String, TypedEntry<dyn Action<D>>>,
+    lists: BTreeMap<String, TypedEntry<dyn ListResource<D>>>,
+    /// Provider programming errors found while building the registries; reported by
+    /// GetProviderSchema so they surface on the first Terraform command.
+    setup_diagnostics: Diagnostics,
+}
+
+impl<D: Send + Sync + 'static> Registry<D> {
+    fn build<P: Provider<Data = D>>(provider: &P) -> Self {
         let mut setup = Diagnostics::new();
         let mut resources = BTreeMap::new();
         for r in provider.resources() {
@@ -143,27 +150,40 @@ impl<P: Provider> Inner<P> {
                 &mut setup,
             );
         }
-        Inner {
-            provider_schema: provider.schema(),
-            provider,
+        Registry {
+            provider_schema: P::Config::block(),
             resources,
             data_sources,
             actions,
             lists,
             setup_diagnostics: setup,
+        }
+    }
+}
+
+impl<P: Provider> Inner<P> {
+    fn new(provider: P) -> Self {
+        Inner {
+            provider,
+            registry: OnceLock::new(),
             data: RwLock::new(Configured::NotYet),
             stop: CancellationToken::new(),
         }
     }
 
+    /// The registries, built by the first caller.
+    fn registry(&self) -> &Registry<P::Data> {
+        self.registry
+            .get_or_init(|| Registry::build(&self.provider))
+    }
+
     fn context(&self) -> Context {
-        Context {
-            stop: self.stop.clone(),
-        }
+        Context::new(self.stop.clone())
     }
 
     fn resource(&self, type_name: &str) -> Result<&ResourceEntry<P::Data>, Diagnostic> {
-        self.resources
+        self.registry()
+            .resources
             .get(type_name)
             .ok_or_else(|| unknown_type("resource", type_name))
     }

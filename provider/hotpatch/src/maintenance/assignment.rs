@@ -8,10 +8,10 @@ use armclient::models::maintenance::{
 };
 use armclient::resource_id::{ids_equal, ResourceId};
 use async_trait::async_trait;
+use tfframework::raw;
 use tfframework::{
-    ApplyRequest, AttributePath, AttributeSchema, BlockSchema, Context, Diagnostic, Diagnostics,
-    ImportRequest, Known, ObjectBuilder, ObjectReader, PlanRequest, Resource, ResourceSchema,
-    Validator, Value,
+    AttributePath, AttributeSchema, BlockSchema, Context, Diagnostic, Diagnostics, Known,
+    ObjectBuilder, ObjectReader, ResourceSchema, Validator, Value,
 };
 
 use super::schedule::parse_schedule_id;
@@ -79,7 +79,7 @@ fn state_from(prior: &Value, a: &ConfigurationAssignment) -> Value {
 }
 
 #[async_trait]
-impl Resource<HotpatchData> for ScheduleAssignmentResource {
+impl raw::Resource<HotpatchData> for ScheduleAssignmentResource {
     fn type_name(&self) -> &str {
         "hotpatch_schedule_assignment"
     }
@@ -100,7 +100,7 @@ impl Resource<HotpatchData> for ScheduleAssignmentResource {
         &self,
         _ctx: &Context,
         _data: Option<&HotpatchData>,
-        req: &PlanRequest<'_>,
+        req: &raw::PlanRequest<'_>,
         planned: &mut Value,
         _diags: &mut Diagnostics,
     ) {
@@ -126,7 +126,7 @@ impl Resource<HotpatchData> for ScheduleAssignmentResource {
         &self,
         _ctx: &Context,
         data: &HotpatchData,
-        req: &ApplyRequest<'_>,
+        req: &raw::ApplyRequest<'_>,
     ) -> (Option<Value>, Diagnostics) {
         let r = ObjectReader::new(req.planned);
         let (machine, schedule, name) = match (
@@ -196,7 +196,7 @@ impl Resource<HotpatchData> for ScheduleAssignmentResource {
         &self,
         _ctx: &Context,
         _data: &HotpatchData,
-        req: &ApplyRequest<'_>,
+        req: &raw::ApplyRequest<'_>,
     ) -> (Option<Value>, Diagnostics) {
         // Every argument forces replacement; nothing is updated in place.
         (Some(req.planned.clone()), Diagnostics::new())
@@ -217,7 +217,7 @@ impl Resource<HotpatchData> for ScheduleAssignmentResource {
         &self,
         _ctx: &Context,
         _data: &HotpatchData,
-        req: &ImportRequest<'_>,
+        req: &raw::ImportRequest<'_>,
     ) -> (Option<Value>, Diagnostics) {
         let id = req.id.trim();
         let Some((machine, name)) = split_assignment_id(id) else {

@@ -11,11 +11,11 @@ use armclient::models::maintenance::{
 };
 use armclient::resource_id::{ids_equal, ResourceId};
 use async_trait::async_trait;
+use tfframework::raw;
 use tfframework::validators::{each, one_of};
 use tfframework::{
-    ApplyRequest, AttributePath, AttributeSchema, BlockSchema, Context, Diagnostic, Diagnostics,
-    ImportRequest, Known, NestedBlockSchema, ObjectBuilder, ObjectReader, PlanRequest, Resource,
-    ResourceSchema, Type, Validator, Value,
+    AttributePath, AttributeSchema, BlockSchema, Context, Diagnostic, Diagnostics, Known,
+    NestedBlockSchema, ObjectBuilder, ObjectReader, ResourceSchema, Type, Validator, Value,
 };
 
 use super::assignment::{ScheduleId, ASSIGNMENT_INFIX};
@@ -201,7 +201,7 @@ impl DynamicScopeResource {
 }
 
 #[async_trait]
-impl Resource<HotpatchData> for DynamicScopeResource {
+impl raw::Resource<HotpatchData> for DynamicScopeResource {
     fn type_name(&self) -> &str {
         "hotpatch_dynamic_scope"
     }
@@ -231,7 +231,7 @@ impl Resource<HotpatchData> for DynamicScopeResource {
         &self,
         _ctx: &Context,
         data: Option<&HotpatchData>,
-        req: &PlanRequest<'_>,
+        req: &raw::PlanRequest<'_>,
         planned: &mut Value,
         _diags: &mut Diagnostics,
     ) {
@@ -259,7 +259,7 @@ impl Resource<HotpatchData> for DynamicScopeResource {
         &self,
         _ctx: &Context,
         data: &HotpatchData,
-        req: &ApplyRequest<'_>,
+        req: &raw::ApplyRequest<'_>,
     ) -> (Option<Value>, Diagnostics) {
         let mut planned = req.planned.clone();
         if planned.attr("scope").is_some_and(Value::is_unknown) {
@@ -301,7 +301,7 @@ impl Resource<HotpatchData> for DynamicScopeResource {
         &self,
         _ctx: &Context,
         data: &HotpatchData,
-        req: &ApplyRequest<'_>,
+        req: &raw::ApplyRequest<'_>,
     ) -> (Option<Value>, Diagnostics) {
         let (state, diags) = self
             .write(data, req.planned, "updating the dynamic scope")
@@ -324,7 +324,7 @@ impl Resource<HotpatchData> for DynamicScopeResource {
         &self,
         _ctx: &Context,
         _data: &HotpatchData,
-        req: &ImportRequest<'_>,
+        req: &raw::ImportRequest<'_>,
     ) -> (Option<Value>, Diagnostics) {
         let id = req.id.trim();
         let lower = id.to_ascii_lowercase();

@@ -13,11 +13,11 @@ use armclient::models::maintenance::{
 };
 use armclient::resource_id::ResourceId;
 use async_trait::async_trait;
+use tfframework::raw;
 use tfframework::validators::{each, non_empty, one_of};
 use tfframework::{
-    ApplyRequest, AttributePath, AttributeSchema, BlockSchema, Context, Diagnostic, Diagnostics,
-    ImportRequest, Known, NestedBlockSchema, ObjectBuilder, ObjectReader, PlanRequest, Resource,
-    ResourceSchema, Type, Value,
+    AttributePath, AttributeSchema, BlockSchema, Context, Diagnostic, Diagnostics, Known,
+    NestedBlockSchema, ObjectBuilder, ObjectReader, ResourceSchema, Type, Value,
 };
 
 use super::read_back::schedule_state;
@@ -155,7 +155,7 @@ impl MaintenanceScheduleResource {
 }
 
 #[async_trait]
-impl Resource<HotpatchData> for MaintenanceScheduleResource {
+impl raw::Resource<HotpatchData> for MaintenanceScheduleResource {
     fn type_name(&self) -> &str {
         "hotpatch_maintenance_schedule"
     }
@@ -262,7 +262,7 @@ impl Resource<HotpatchData> for MaintenanceScheduleResource {
         &self,
         _ctx: &Context,
         data: Option<&HotpatchData>,
-        req: &PlanRequest<'_>,
+        req: &raw::PlanRequest<'_>,
         planned: &mut Value,
         _diags: &mut Diagnostics,
     ) {
@@ -282,7 +282,7 @@ impl Resource<HotpatchData> for MaintenanceScheduleResource {
         &self,
         _ctx: &Context,
         data: &HotpatchData,
-        req: &ApplyRequest<'_>,
+        req: &raw::ApplyRequest<'_>,
     ) -> (Option<Value>, Diagnostics) {
         let mut planned = req.planned.clone();
         if planned.attr("id").is_some_and(Value::is_unknown) {
@@ -329,7 +329,7 @@ impl Resource<HotpatchData> for MaintenanceScheduleResource {
         &self,
         _ctx: &Context,
         data: &HotpatchData,
-        req: &ApplyRequest<'_>,
+        req: &raw::ApplyRequest<'_>,
     ) -> (Option<Value>, Diagnostics) {
         let (state, diags) = self
             .write(data, req.planned, "updating the maintenance schedule")
@@ -353,7 +353,7 @@ impl Resource<HotpatchData> for MaintenanceScheduleResource {
         &self,
         _ctx: &Context,
         _data: &HotpatchData,
-        req: &ImportRequest<'_>,
+        req: &raw::ImportRequest<'_>,
     ) -> (Option<Value>, Diagnostics) {
         let id = req.id.trim();
         match parse_schedule_id(id) {
