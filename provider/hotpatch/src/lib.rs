@@ -21,10 +21,12 @@ mod machines_data_source;
 mod maintenance;
 mod patch_results;
 mod provider;
+mod provider_data;
 mod settings;
 mod status;
 mod status_data_source;
 mod update_history;
 
-pub use provider::{HotpatchData, HotpatchProvider, PROVIDER_ADDRESS};
+pub use provider::{HotpatchProvider, PROVIDER_ADDRESS};
+pub use provider_data::HotpatchData;
 pub use status::{portal_status, HotpatchSignals, PortalStatus};

@@ -14,15 +14,11 @@ use crate::machines_data_source::MachinesDataSource;
 use crate::settings::{self, AuthMethod, ProviderConfig, Settings};
 use crate::status_data_source::StatusDataSource;
 
+// Re-exported for the objects that still import it from here; its home is `provider_data`.
+pub(crate) use crate::provider_data::HotpatchData;
+
 /// The registry address users write in `required_providers`.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/seedlabs/hotpatch";
-
-/// What every resource gets once the provider is configured.
-pub struct HotpatchData {
-    pub arm: ArmClient,
-    /// Default scope for list and fleet reads.
-    pub subscription_id: Option<String>,
-}
 
 #[derive(Default)]
 pub struct HotpatchProvider;
