@@ -7,7 +7,7 @@
 mod action_progress;
 mod arm_diag;
 mod assess_action;
-mod available_updates;
+mod available_updates_data_source;
 mod enrollment;
 mod enrollment_list;
 mod install_action;
@@ -17,15 +17,17 @@ mod machine_facts;
 mod machine_id;
 mod machine_setting;
 mod machine_setting_list;
+mod machine_target;
 mod machines_data_source;
 mod maintenance;
+mod patch_report;
 mod patch_results;
 mod provider;
 mod provider_data;
 mod settings;
 mod status;
 mod status_data_source;
-mod update_history;
+mod update_history_data_source;
 
 pub use provider::{HotpatchProvider, PROVIDER_ADDRESS};
 pub use provider_data::HotpatchData;

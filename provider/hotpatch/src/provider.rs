@@ -6,13 +6,17 @@ use std::sync::Arc;
 
 use armclient::{user_agent, ArmClient, ArmConfig, Credentials};
 use async_trait::async_trait;
-use tfframework::{raw, Context, Diagnostics, Provider};
+use tfframework::{action, data_source, raw, Context, Diagnostics, Provider};
 
+use crate::assess_action::AssessAction;
+use crate::available_updates_data_source::AvailableUpdatesDataSource;
 use crate::enrollment::EnrollmentResource;
+use crate::install_action::InstallAction;
 use crate::machine_setting::MachineSettingResource;
 use crate::machines_data_source::MachinesDataSource;
 use crate::settings::{self, AuthMethod, ProviderConfig, Settings};
 use crate::status_data_source::StatusDataSource;
+use crate::update_history_data_source::UpdateHistoryDataSource;
 
 // Re-exported for the objects that still import it from here; its home is `provider_data`.
 pub(crate) use crate::provider_data::HotpatchData;
@@ -72,16 +76,13 @@ impl Provider for HotpatchProvider {
         vec![
             Arc::new(StatusDataSource),
             Arc::new(MachinesDataSource),
-            Arc::new(crate::available_updates::AvailableUpdatesDataSource),
-            Arc::new(crate::update_history::UpdateHistoryDataSource),
+            data_source(AvailableUpdatesDataSource),
+            data_source(UpdateHistoryDataSource),
         ]
     }
 
     fn actions(&self) -> Vec<Arc<dyn raw::Action<HotpatchData>>> {
-        vec![
-            Arc::new(crate::assess_action::AssessAction),
-            Arc::new(crate::install_action::InstallAction),
-        ]
+        vec![action(AssessAction), action(InstallAction)]
     }
 
     fn list_resources(&self) -> Vec<Arc<dyn raw::ListResource<HotpatchData>>> {
