@@ -175,3 +175,45 @@ impl Action<HotpatchData> for AssessAction {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The wire format of the assessment POST, one place to read it (CONTRACT §2.4 Arc, §3 VM:
+    //! "no request body; send an empty JSON object").
+
+    use serde_json::json;
+
+    use super::*;
+
+    const ARC: &str =
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.HybridCompute/machines/arc-01";
+    const VM: &str =
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-01";
+
+    /// The request the action sends for `machine_id`: path, api-version and body as JSON.
+    fn request(machine_id: &str) -> (String, &'static str, serde_json::Value) {
+        let target = MachineTarget::new(machine_id, AssessConfig::MACHINE_ID).unwrap();
+        let sent = serde_json::to_vec(&body()).unwrap();
+        (
+            target.operation_path(OPERATION),
+            target.api_version(),
+            serde_json::from_slice(&sent).unwrap(),
+        )
+    }
+
+    #[test]
+    fn arc_post() {
+        assert_eq!(
+            request(ARC),
+            (format!("{ARC}/assessPatches"), "2025-01-13", json!({}))
+        );
+    }
+
+    #[test]
+    fn vm_post() {
+        assert_eq!(
+            request(VM),
+            (format!("{VM}/assessPatches"), "2025-04-01", json!({}))
+        );
+    }
+}

@@ -316,3 +316,155 @@ impl Action<HotpatchData> for InstallAction {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The wire format of the install POST, one place to read it (CONTRACT §2.4 Arc, §3 VM):
+    //! the bodies are built by `parameters` and `vm_parameters`, as `invoke` builds them, and
+    //! serialized as the ARM client sends them.
+
+    use serde::Serialize;
+    use serde_json::json;
+
+    use super::*;
+
+    const ARC: &str =
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.HybridCompute/machines/arc-01";
+    const VM: &str =
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-01";
+
+    /// Only `machine_id` configured.
+    fn bare(machine_id: &str) -> InstallConfig {
+        InstallConfig {
+            machine_id: machine_id.into(),
+            maximum_duration: None,
+            reboot_setting: None,
+            classifications_to_include: None,
+            kb_numbers_to_include: None,
+            kb_numbers_to_exclude: None,
+            exclude_kbs_requiring_reboot: None,
+        }
+    }
+
+    /// Every argument configured, classifications in the user's spelling.
+    fn full(machine_id: &str) -> InstallConfig {
+        InstallConfig {
+            maximum_duration: Some("PT90M".into()),
+            reboot_setting: Some("Never".into()),
+            classifications_to_include: Some(vec!["security".into(), "UpdateRollup".into()]),
+            kb_numbers_to_include: Some(vec!["KB5061001".into()]),
+            kb_numbers_to_exclude: Some(vec!["5061002".into()]),
+            exclude_kbs_requiring_reboot: Some(true),
+            ..bare(machine_id)
+        }
+    }
+
+    /// The body as the ARM client puts it on the wire (`serde_json::to_vec`).
+    fn sent(body: &impl Serialize) -> serde_json::Value {
+        serde_json::from_slice(&serde_json::to_vec(body).unwrap()).unwrap()
+    }
+
+    /// Path, api-version and body of the POST `invoke` sends for `config`.
+    fn request(config: &InstallConfig) -> (String, &'static str, serde_json::Value) {
+        let target = MachineTarget::new(&config.machine_id, InstallConfig::MACHINE_ID).unwrap();
+        let body = parameters(config);
+        let body = match target.kind {
+            MachineKind::Arc => sent(&body),
+            MachineKind::Vm => sent(&vm_parameters(&body)),
+        };
+        (target.operation_path(OPERATION), target.api_version(), body)
+    }
+
+    #[test]
+    fn arc_post_with_defaults() {
+        assert_eq!(
+            request(&bare(ARC)),
+            (
+                format!("{ARC}/installPatches"),
+                "2025-01-13",
+                json!({
+                    "maximumDuration": "PT2H",
+                    "rebootSetting": "IfRequired",
+                    "windowsParameters": {}
+                })
+            )
+        );
+    }
+
+    #[test]
+    fn arc_post_with_every_argument() {
+        assert_eq!(
+            request(&full(ARC)),
+            (
+                format!("{ARC}/installPatches"),
+                "2025-01-13",
+                json!({
+                    "maximumDuration": "PT90M",
+                    "rebootSetting": "Never",
+                    "windowsParameters": {
+                        "classificationsToInclude": ["Security", "UpdateRollUp"],
+                        "kbNumbersToInclude": ["KB5061001"],
+                        "kbNumbersToExclude": ["5061002"],
+                        "excludeKbsRequiringReboot": true
+                    }
+                })
+            )
+        );
+    }
+
+    /// A VM's `maximumDuration` is optional, but the default is sent so a run is bounded.
+    #[test]
+    fn vm_post_with_defaults() {
+        assert_eq!(
+            request(&bare(VM)),
+            (
+                format!("{VM}/installPatches"),
+                "2025-04-01",
+                json!({
+                    "maximumDuration": "PT2H",
+                    "rebootSetting": "IfRequired",
+                    "windowsParameters": {}
+                })
+            )
+        );
+    }
+
+    #[test]
+    fn vm_post_with_every_argument() {
+        assert_eq!(
+            request(&full(VM)),
+            (
+                format!("{VM}/installPatches"),
+                "2025-04-01",
+                json!({
+                    "maximumDuration": "PT90M",
+                    "rebootSetting": "Never",
+                    "windowsParameters": {
+                        "classificationsToInclude": ["Security", "UpdateRollUp"],
+                        "kbNumbersToInclude": ["KB5061001"],
+                        "kbNumbersToExclude": ["5061002"],
+                        "excludeKbsRequiringReboot": true
+                    }
+                })
+            )
+        );
+    }
+
+    #[test]
+    fn a_kb_both_included_and_excluded_is_an_error_at_the_exclusion() {
+        let config = InstallConfig {
+            kb_numbers_to_include: Some(vec!["KB5061001".into(), "5061003".into()]),
+            kb_numbers_to_exclude: Some(vec!["5061002".into(), "kb5061001".into()]),
+            ..bare(ARC)
+        };
+        let mut diags = Diagnostics::new();
+        Action::<HotpatchData>::validate(&InstallAction, &config.plan(), &mut diags);
+        let paths: Vec<_> = diags.iter().map(|d| d.attribute.clone()).collect();
+        assert_eq!(
+            paths,
+            [Some(
+                AttributePath::attr(InstallConfig::KB_NUMBERS_TO_EXCLUDE).index(1)
+            )]
+        );
+    }
+}
