@@ -184,11 +184,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-
-    const ARC: &str =
-        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.HybridCompute/machines/arc-01";
-    const VM: &str =
-        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-01";
+    use crate::machine_target::test_ids::{ARC, VM};
 
     /// The request the action sends for `machine_id`: path, api-version and body as JSON.
     fn request(machine_id: &str) -> (String, &'static str, serde_json::Value) {

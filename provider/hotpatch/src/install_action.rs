@@ -327,11 +327,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-
-    const ARC: &str =
-        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.HybridCompute/machines/arc-01";
-    const VM: &str =
-        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-01";
+    use crate::machine_target::test_ids::{ARC, VM};
 
     /// Only `machine_id` configured.
     fn bare(machine_id: &str) -> InstallConfig {
@@ -375,78 +371,44 @@ mod tests {
         (target.operation_path(OPERATION), target.api_version(), body)
     }
 
-    #[test]
-    fn arc_post_with_defaults() {
-        assert_eq!(
-            request(&bare(ARC)),
-            (
-                format!("{ARC}/installPatches"),
-                "2025-01-13",
-                json!({
-                    "maximumDuration": "PT2H",
-                    "rebootSetting": "IfRequired",
-                    "windowsParameters": {}
-                })
-            )
-        );
-    }
-
-    #[test]
-    fn arc_post_with_every_argument() {
-        assert_eq!(
-            request(&full(ARC)),
-            (
-                format!("{ARC}/installPatches"),
-                "2025-01-13",
-                json!({
-                    "maximumDuration": "PT90M",
-                    "rebootSetting": "Never",
-                    "windowsParameters": {
-                        "classificationsToInclude": ["Security", "UpdateRollUp"],
-                        "kbNumbersToInclude": ["KB5061001"],
-                        "kbNumbersToExclude": ["5061002"],
-                        "excludeKbsRequiringReboot": true
-                    }
-                })
-            )
-        );
-    }
-
     /// A VM's `maximumDuration` is optional, but the default is sent so a run is bounded.
     #[test]
-    fn vm_post_with_defaults() {
+    fn posts_with_defaults() {
+        let body = json!({
+            "maximumDuration": "PT2H",
+            "rebootSetting": "IfRequired",
+            "windowsParameters": {}
+        });
+        assert_eq!(
+            request(&bare(ARC)),
+            (format!("{ARC}/installPatches"), "2025-01-13", body.clone())
+        );
         assert_eq!(
             request(&bare(VM)),
-            (
-                format!("{VM}/installPatches"),
-                "2025-04-01",
-                json!({
-                    "maximumDuration": "PT2H",
-                    "rebootSetting": "IfRequired",
-                    "windowsParameters": {}
-                })
-            )
+            (format!("{VM}/installPatches"), "2025-04-01", body)
         );
     }
 
+    /// Classifications are sent in the API's spelling whatever the user's.
     #[test]
-    fn vm_post_with_every_argument() {
+    fn posts_with_every_argument() {
+        let body = json!({
+            "maximumDuration": "PT90M",
+            "rebootSetting": "Never",
+            "windowsParameters": {
+                "classificationsToInclude": ["Security", "UpdateRollUp"],
+                "kbNumbersToInclude": ["KB5061001"],
+                "kbNumbersToExclude": ["5061002"],
+                "excludeKbsRequiringReboot": true
+            }
+        });
+        assert_eq!(
+            request(&full(ARC)),
+            (format!("{ARC}/installPatches"), "2025-01-13", body.clone())
+        );
         assert_eq!(
             request(&full(VM)),
-            (
-                format!("{VM}/installPatches"),
-                "2025-04-01",
-                json!({
-                    "maximumDuration": "PT90M",
-                    "rebootSetting": "Never",
-                    "windowsParameters": {
-                        "classificationsToInclude": ["Security", "UpdateRollUp"],
-                        "kbNumbersToInclude": ["KB5061001"],
-                        "kbNumbersToExclude": ["5061002"],
-                        "excludeKbsRequiringReboot": true
-                    }
-                })
-            )
+            (format!("{VM}/installPatches"), "2025-04-01", body)
         );
     }
 

@@ -82,14 +82,20 @@ pub async fn check_exists(
     }
 }
 
+/// A machine id of each kind, for tests.
+#[cfg(test)]
+pub mod test_ids {
+    pub const ARC: &str =
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.HybridCompute/machines/arc-01";
+    pub const VM: &str =
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-01";
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_ids::{ARC, VM};
     use super::*;
 
-    const ARC: &str =
-        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.HybridCompute/machines/arc-01";
-    const VM: &str =
-        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-01";
     /// Whichever attribute holds the id.
     const ATTRIBUTE: &str = "target";
 
