@@ -221,3 +221,77 @@ impl Resource<HotpatchData> for ScheduleAssignmentResource {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use armclient::models::maintenance::ConfigurationAssignmentProperties;
+    use armclient::CancellationToken;
+
+    use super::*;
+
+    const SCHEDULE: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Maintenance/maintenanceConfigurations/p";
+    const MACHINE: &str =
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.HybridCompute/machines/m";
+
+    /// The create plan for a configuration whose `name` is `name`.
+    async fn plan(name: Known<String>) -> ScheduleAssignmentModelPlan {
+        let config = ScheduleAssignmentModelPlan {
+            machine_id: Known::Value(MACHINE.into()),
+            schedule_id: Known::Value(SCHEDULE.into()),
+            name,
+            id: Known::Unknown,
+        };
+        let mut planned = ScheduleAssignmentModelPlan {
+            name: Known::Unknown,
+            ..config.clone()
+        };
+        let req = PlanRequest {
+            prior: None,
+            config: &config,
+            proposed: &config,
+        };
+        let ctx = Context::new(CancellationToken::new());
+        ScheduleAssignmentResource
+            .modify_plan(&ctx, None, req, &mut planned, &mut Diagnostics::new())
+            .await;
+        planned
+    }
+
+    #[tokio::test]
+    async fn the_name_defaults_to_the_schedules_only_when_left_out() {
+        let defaulted = plan(Known::Null).await;
+        assert_eq!(defaulted.name, Known::Value("p".into()));
+        assert_eq!(defaulted.id, Known::Value(assignment_id(MACHINE, "p")));
+        let named = plan(Known::Value("mine".into())).await;
+        assert_eq!(named.id, Known::Value(assignment_id(MACHINE, "mine")));
+        // A name known only at apply must stay unknown, not become the schedule's.
+        let later = plan(Known::Unknown).await;
+        assert_eq!((later.name, later.id), (Known::Unknown, Known::Unknown));
+    }
+
+    #[test]
+    fn the_schedule_id_keeps_the_users_spelling_unless_it_changed() {
+        let schedule = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Maintenance/maintenanceConfigurations/p";
+        let machine =
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.HybridCompute/machines/m";
+        let prior = ScheduleAssignmentModel {
+            machine_id: machine.into(),
+            schedule_id: schedule.into(),
+            name: Some("p".into()),
+            id: Some(assignment_id(machine, "p")),
+        };
+        let answer = |id: &str| ConfigurationAssignment {
+            properties: Some(ConfigurationAssignmentProperties {
+                maintenance_configuration_id: Some(id.into()),
+                ..ConfigurationAssignmentProperties::default()
+            }),
+            ..ConfigurationAssignment::default()
+        };
+        assert_eq!(
+            assignment_state(&prior, &answer(&schedule.to_lowercase())),
+            prior
+        );
+        let other = schedule.replace("/p", "/q");
+        assert_eq!(assignment_state(&prior, &answer(&other)).schedule_id, other);
+        assert_eq!(schedule_name(schedule).as_deref(), Some("p"));
+    }
+}

@@ -293,3 +293,62 @@ impl Resource<HotpatchData> for DynamicScopeResource {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const SCHEDULE: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Maintenance/maintenanceConfigurations/p";
+
+    fn prior(filter: Option<FilterModel>) -> DynamicScopeModel {
+        DynamicScopeModel {
+            name: "prod".into(),
+            schedule_id: SCHEDULE.into(),
+            scope: Some("/subscriptions/s".into()),
+            id: Some(assignment_id("/subscriptions/s", "prod")),
+            filter,
+        }
+    }
+
+    fn answer(body: serde_json::Value) -> ConfigurationAssignment {
+        serde_json::from_value(body).unwrap()
+    }
+
+    #[test]
+    fn the_same_filter_in_other_spellings_reads_as_the_prior() {
+        let filter = FilterModel {
+            resource_types: None,
+            resource_groups: None,
+            os_types: Some(vec!["Windows".into()]),
+            locations: Some(vec!["eastus".into(), "Japan East".into()]),
+            tags: None,
+            tag_operator: Some("Any".into()),
+        };
+        let a = answer(json!({"properties": {
+            "maintenanceConfigurationId": SCHEDULE.to_lowercase(),
+            "filter": {"osTypes": ["windows"], "locations": ["japan east", "EastUS"],
+                "resourceTypes": null}
+        }}));
+        let p = prior(Some(filter));
+        assert_eq!(scope_state(&p, &a), p);
+    }
+
+    #[test]
+    fn a_changed_filter_reads_as_the_service_has_it() {
+        let a = answer(json!({"properties": {
+            "maintenanceConfigurationId": SCHEDULE,
+            "filter": {"locations": ["westus"],
+                "tagSettings": {"tags": {"env": ["prod"]}, "filterOperator": "All"}}
+        }}));
+        let s = scope_state(&prior(None), &a);
+        let f = s.filter.unwrap();
+        assert_eq!(f.locations, Some(vec!["westus".to_owned()]));
+        assert_eq!(f.os_types, None);
+        assert_eq!(f.tags, Some([("env".into(), vec!["prod".into()])].into()));
+        assert_eq!(f.tag_operator.as_deref(), Some("All"));
+        // An answer without a schedule reads as none, so the next plan puts it back.
+        let bare = scope_state(&prior(None), &answer(json!({"properties": {}})));
+        assert_eq!((bare.schedule_id.as_str(), bare.filter), ("", None));
+    }
+}

@@ -1,5 +1,6 @@
 //! What the three Maintenance resources send to ARM: the bodies of their PUTs, built from the
-//! planned state, so the wire format can be read in one place.
+//! planned state. The tests at the bottom pin the exact JSON of each, so the wire format can
+//! be read (and reviewed when it changes) in one place.
 //!
 //! Null and empty lists are the same to ARM (it reads empty lists back as `null`), so both are
 //! left out of the bodies.
@@ -100,3 +101,199 @@ pub fn scope_body(planned: &DynamicScopeModel) -> ConfigurationAssignment {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::maintenance::dynamic_scope_resource::FilterModel;
+    use crate::maintenance::schedule_resource::{LinuxModel, WindowsModel};
+
+    const SCHEDULE: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Maintenance/maintenanceConfigurations/patch-tuesday";
+
+    fn strings(items: &[&str]) -> Option<Vec<String>> {
+        Some(items.iter().map(|s| s.to_string()).collect())
+    }
+
+    fn wire<T: serde::Serialize>(body: &T) -> serde_json::Value {
+        serde_json::to_value(body).unwrap()
+    }
+
+    fn schedule() -> MaintenanceScheduleModel {
+        MaintenanceScheduleModel {
+            name: "patch-tuesday".into(),
+            resource_group_name: "rg".into(),
+            location: "eastus".into(),
+            start_date_time: "2030-01-08 22:00".into(),
+            expiration_date_time: None,
+            duration: Some("03:55".into()),
+            time_zone: "W. Europe Standard Time".into(),
+            recur_every: "Month Second Tuesday Offset2".into(),
+            reboot_setting: Some("Never".into()),
+            tags: Some([("team".to_owned(), "ops".to_owned())].into()),
+            id: Some(SCHEDULE.into()),
+            windows: Some(WindowsModel {
+                classifications_to_include: strings(&["Critical", "Security"]),
+                kb_numbers_to_include: strings(&["KB5041585", "5041586"]),
+                kb_numbers_to_exclude: None,
+                exclude_kbs_requiring_reboot: Some(true),
+            }),
+            linux: None,
+        }
+    }
+
+    #[test]
+    fn schedule_put() {
+        assert_eq!(
+            wire(&schedule_body(&schedule())),
+            json!({
+                "location": "eastus",
+                "tags": {"team": "ops"},
+                "properties": {
+                    "extensionProperties": {"InGuestPatchMode": "User"},
+                    "maintenanceScope": "InGuestPatch",
+                    "visibility": "Custom",
+                    "maintenanceWindow": {
+                        "startDateTime": "2030-01-08 22:00",
+                        "duration": "03:55",
+                        "timeZone": "W. Europe Standard Time",
+                        "recurEvery": "Month Second Tuesday Offset2"
+                    },
+                    "installPatches": {
+                        "rebootSetting": "Never",
+                        "windowsParameters": {
+                            "kbNumbersToInclude": ["KB5041585", "5041586"],
+                            "classificationsToInclude": ["Critical", "Security"],
+                            "excludeKbsRequiringReboot": true
+                        }
+                    }
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn schedule_put_with_expiration_and_linux_only() {
+        let planned = MaintenanceScheduleModel {
+            expiration_date_time: Some("2031-01-01 00:00".into()),
+            reboot_setting: Some("IfRequired".into()),
+            tags: None,
+            windows: None,
+            linux: Some(LinuxModel {
+                classifications_to_include: strings(&["Security"]),
+                package_names_mask_to_include: strings(&["kernel*"]),
+                package_names_mask_to_exclude: Some(vec![]),
+            }),
+            ..schedule()
+        };
+        assert_eq!(
+            wire(&schedule_body(&planned)),
+            json!({
+                "location": "eastus",
+                "properties": {
+                    "extensionProperties": {"InGuestPatchMode": "User"},
+                    "maintenanceScope": "InGuestPatch",
+                    "visibility": "Custom",
+                    "maintenanceWindow": {
+                        "startDateTime": "2030-01-08 22:00",
+                        "expirationDateTime": "2031-01-01 00:00",
+                        "duration": "03:55",
+                        "timeZone": "W. Europe Standard Time",
+                        "recurEvery": "Month Second Tuesday Offset2"
+                    },
+                    "installPatches": {
+                        "rebootSetting": "IfRequired",
+                        "linuxParameters": {
+                            "packageNameMasksToInclude": ["kernel*"],
+                            "classificationsToInclude": ["Security"]
+                        }
+                    }
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn assignment_put() {
+        assert_eq!(
+            wire(&assignment_body(SCHEDULE)),
+            json!({"properties": {"maintenanceConfigurationId": SCHEDULE}})
+        );
+    }
+
+    fn scope(filter: Option<FilterModel>) -> DynamicScopeModel {
+        DynamicScopeModel {
+            name: "prod-windows".into(),
+            schedule_id: SCHEDULE.into(),
+            scope: Some("/subscriptions/s".into()),
+            id: Some("/subscriptions/s/providers/Microsoft.Maintenance/configurationAssignments/prod-windows".into()),
+            filter,
+        }
+    }
+
+    #[test]
+    fn dynamic_scope_put() {
+        let filter = FilterModel {
+            resource_types: strings(&[
+                "Microsoft.HybridCompute/machines",
+                "Microsoft.Compute/virtualMachines",
+            ]),
+            resource_groups: None,
+            os_types: strings(&["Windows"]),
+            locations: strings(&["eastus", "Japan East"]),
+            tags: Some(
+                [(
+                    "env".to_owned(),
+                    vec!["prod".to_owned(), "staging".to_owned()],
+                )]
+                .into(),
+            ),
+            tag_operator: Some("All".into()),
+        };
+        assert_eq!(
+            wire(&scope_body(&scope(Some(filter)))),
+            json!({
+                "properties": {
+                    "maintenanceConfigurationId": SCHEDULE,
+                    "filter": {
+                        "resourceTypes": [
+                            "Microsoft.HybridCompute/machines",
+                            "Microsoft.Compute/virtualMachines"
+                        ],
+                        "osTypes": ["Windows"],
+                        "locations": ["eastus", "Japan East"],
+                        "tagSettings": {
+                            "tags": {"env": ["prod", "staging"]},
+                            "filterOperator": "All"
+                        }
+                    }
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn dynamic_scope_put_without_tags_or_filter() {
+        let no_tags = FilterModel {
+            resource_types: None,
+            resource_groups: strings(&["rg1"]),
+            os_types: None,
+            locations: None,
+            tags: Some(BTreeMap::new()),
+            tag_operator: Some("Any".into()),
+        };
+        assert_eq!(
+            wire(&scope_body(&scope(Some(no_tags)))),
+            json!({"properties": {
+                "maintenanceConfigurationId": SCHEDULE,
+                "filter": {"resourceGroups": ["rg1"]}
+            }})
+        );
+        assert_eq!(
+            wire(&scope_body(&scope(None))),
+            json!({"properties": {"maintenanceConfigurationId": SCHEDULE}})
+        );
+    }
+}
