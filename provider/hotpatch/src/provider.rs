@@ -66,9 +66,9 @@ impl Provider for HotpatchProvider {
         vec![
             Arc::new(EnrollmentResource),
             Arc::new(MachineSettingResource),
-            Arc::new(crate::maintenance::MaintenanceScheduleResource),
-            Arc::new(crate::maintenance::ScheduleAssignmentResource),
-            Arc::new(crate::maintenance::DynamicScopeResource),
+            tfframework::resource(crate::maintenance::MaintenanceScheduleResource),
+            tfframework::resource(crate::maintenance::ScheduleAssignmentResource),
+            tfframework::resource(crate::maintenance::DynamicScopeResource),
         ]
     }
 
