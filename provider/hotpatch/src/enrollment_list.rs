@@ -14,7 +14,7 @@ use tfframework::{
     AttributeSchema, BlockSchema, Context, Diagnostics, ObjectBuilder, ObjectReader, Value,
 };
 
-use crate::enrollment::{is_unenrolled, machine_feature, state};
+use crate::enrollment_resource::{is_unenrolled, machine_feature, state};
 use crate::list_scope::{push_collection, with_scope_attributes, ListScope, ARC_MACHINES};
 use crate::provider::HotpatchData;
 

@@ -17,7 +17,7 @@ use crate::list_scope::{
     push_collection, with_scope_attributes, ListScope, ARC_MACHINES, AZURE_VMS,
 };
 use crate::machine_facts::MachineFacts;
-use crate::machine_setting::state;
+use crate::machine_setting_resource::state;
 use crate::provider::HotpatchData;
 
 pub struct MachineSettingList;

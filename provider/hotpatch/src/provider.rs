@@ -8,8 +8,8 @@ use armclient::{user_agent, ArmClient, ArmConfig, Credentials};
 use async_trait::async_trait;
 use tfframework::{raw, Context, Diagnostics, Provider};
 
-use crate::enrollment::EnrollmentResource;
-use crate::machine_setting::MachineSettingResource;
+use crate::enrollment_resource::EnrollmentResource;
+use crate::machine_setting_resource::MachineSettingResource;
 use crate::machines_data_source::MachinesDataSource;
 use crate::settings::{self, AuthMethod, ProviderConfig, Settings};
 use crate::status_data_source::StatusDataSource;
