@@ -21,6 +21,7 @@ use tfframework::{
 };
 
 use crate::arm_diag::{arm_error, arm_error_at, read_outcome};
+use crate::machine_facts::MachineFacts;
 use crate::machine_id::{strip_license_profile, ArcMachineId, LICENSE_PROFILE_SUFFIX};
 use crate::provider::HotpatchData;
 use crate::status::{portal_status, HotpatchSignals};
@@ -300,11 +301,11 @@ impl raw::Resource<HotpatchData> for EnrollmentResource {
                 ),
             ),
             Ok(Some(machine)) => {
-                if let Some(problem) = license_ineligibility(&machine) {
+                for issue in MachineFacts::from_arc(&machine).ineligibility() {
                     diags.error_at(
                         machine_path(),
                         "Machine cannot be enrolled in hotpatch",
-                        format!("machine_id {machine_id}: {problem}"),
+                        format!("machine_id {machine_id}: {issue}."),
                     );
                 }
             }
@@ -471,26 +472,4 @@ impl raw::Resource<HotpatchData> for EnrollmentResource {
             .build();
         (Some(partial), Diagnostics::new())
     }
-}
-
-/// Why the hotpatch license cannot apply to this machine, judged from the OS facts (free
-/// strings, so compared loosely). None when it looks eligible or the facts are missing.
-fn license_ineligibility(machine: &Machine) -> Option<String> {
-    let p = machine.properties.as_ref()?;
-    if let Some(os_type) = p.os_type.as_deref() {
-        if !os_type.eq_ignore_ascii_case("windows") {
-            return Some(format!(
-                "hotpatch is for Windows Server 2025, but the machine runs {os_type}."
-            ));
-        }
-    }
-    let os = [p.os_name.as_deref(), p.os_sku.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    if !os.is_empty() && !os.contains("2025") {
-        return Some(format!("hotpatch is for Windows Server 2025 Standard or Datacenter, but the machine reports {os:?}."));
-    }
-    None
 }

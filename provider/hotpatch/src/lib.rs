@@ -8,6 +8,7 @@ mod action_progress;
 mod arm_diag;
 mod assess_action;
 mod available_updates;
+mod eligibility;
 mod enrollment_list;
 mod enrollment_resource;
 mod install_action;

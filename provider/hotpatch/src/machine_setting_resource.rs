@@ -115,7 +115,8 @@ fn plan_rules(d: &Known<bool>, config: &Value, facts: &MachineFacts, diags: &mut
     let enable = matches!(d, Known::Value(true));
     let machine = facts.id.as_deref().unwrap_or("the machine");
     if enable {
-        for issue in facts.eligibility_issues() {
+        let ineligible = facts.ineligibility().into_iter().map(|i| i.to_string());
+        for issue in ineligible.chain(facts.connection_issue()) {
             diags.error_at(
                 path("hotpatching_enabled"),
                 "Hotpatch cannot be enabled on this machine",
