@@ -4,7 +4,7 @@
 //! Entra ID AADSTS text) plus what the provider was doing; request ids let support trace it.
 
 use armclient::ArmError;
-use tfframework::{AttributePath, Diagnostic, Diagnostics, Value};
+use tfframework::{AttributePath, Diagnostic, Diagnostics};
 
 /// An error diagnostic for a failed ARM call made while `doing` something.
 pub fn arm_error(doing: &str, err: &ArmError) -> Diagnostic {
@@ -31,12 +31,13 @@ pub fn arm_error_at(doing: &str, err: &ArmError, path: AttributePath) -> Diagnos
 /// state `to_state` builds when it has (`None` there also means gone), and on any other failure
 /// the current state kept with the error, because Terraform must not forget an object it merely
 /// could not read.
-pub fn read_outcome<T>(
-    current: &Value,
+/// `S` is the resource's state: its model, or a cty value.
+pub fn read_outcome<T, S: Clone>(
+    current: &S,
     doing: &str,
     lookup: Result<Option<T>, ArmError>,
-    to_state: impl FnOnce(T) -> Option<Value>,
-) -> (Option<Value>, Diagnostics) {
+    to_state: impl FnOnce(T) -> Option<S>,
+) -> (Option<S>, Diagnostics) {
     match lookup {
         Ok(found) => (found.and_then(to_state), Diagnostics::new()),
         Err(e) => (Some(current.clone()), arm_error(doing, &e).into()),

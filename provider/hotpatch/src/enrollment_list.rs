@@ -11,10 +11,10 @@ use armclient::models::hybridcompute::{Machine, ProductFeature, API_VERSION};
 use async_trait::async_trait;
 use tfframework::raw;
 use tfframework::{
-    AttributeSchema, BlockSchema, Context, Diagnostics, ObjectBuilder, ObjectReader, Value,
+    AttributeSchema, BlockSchema, Context, Diagnostics, ObjectBuilder, ObjectReader,
 };
 
-use crate::enrollment_resource::{is_unenrolled, machine_feature, state};
+use crate::enrollment_resource::{enrolled, machine_feature, EnrollmentModel};
 use crate::list_scope::{push_collection, with_scope_attributes, ListScope, ARC_MACHINES};
 use crate::provider::HotpatchData;
 
@@ -23,27 +23,22 @@ pub struct EnrollmentList;
 /// The enrollment state `terraform query` shows (and imports) for one listed machine.
 fn result(machine: &Machine, include_not_enrolled: bool) -> Option<raw::ListResult> {
     let id = machine.id.clone()?;
-    let feature =
-        machine_feature(machine).filter(|f| !is_unenrolled(f.subscription_status.as_ref()));
+    let feature = enrolled(machine_feature(machine));
     if feature.is_none() && !include_not_enrolled {
         return None;
     }
     let none = ProductFeature::default();
-    let object = state(
+    let object = EnrollmentModel::from_feature(
         &id,
         feature.unwrap_or(&none),
         machine.windows_patch_settings(),
     );
-    let status = object
-        .attr("status")
-        .and_then(Value::as_str)
-        .unwrap_or("unknown")
-        .to_owned();
+    let status = object.status.clone().unwrap_or_else(|| "unknown".into());
     let name = machine.name.clone().unwrap_or_else(|| id.clone());
     Some(raw::ListResult {
         identity: ObjectBuilder::new().set("machine_id", id).build(),
         display_name: format!("{name} ({status})"),
-        resource_object: Some(object),
+        resource_object: Some(tfframework::ToValue::to_value(&object)),
         diagnostics: Diagnostics::new(),
     })
 }

@@ -2,9 +2,13 @@
 //!
 //! The license lives in the machine's `licenseProfiles/default` child resource, shared with
 //! ESU and Software Assurance. Every write therefore reads the profile first and sends back
-//! everything it holds, changing only the `Hotpatch` product feature. Reads go through the
-//! machine GET, whose body mirrors the license profile next to the patch settings the status
-//! word needs, so a refresh costs one ARM read.
+//! everything it holds, changing only the `Hotpatch` product feature
+//! ([`license_profile_body`]). Reads go through the machine GET, whose body mirrors the license
+//! profile next to the patch settings the status word needs, so a refresh costs one ARM read.
+//!
+//! Create and destroy wait for the license to settle (the feature to leave `Enabling` /
+//! `Disabling`) within the operation's timeout; when the wait runs out, the state the service
+//! reached is recorded with the error, because the write itself was accepted.
 
 use std::time::Duration;
 
@@ -13,11 +17,12 @@ use armclient::models::hybridcompute::{
     ProductProfile, ProductType, SubscriptionStatus, API_VERSION, HOTPATCH_FEATURE,
     LICENSE_PROFILE_NAME,
 };
+use armclient::{ArmClient, ArmError};
 use async_trait::async_trait;
-use tfframework::raw;
+use tfframework::wait::{wait_until, Backoff, Poll, WaitError};
 use tfframework::{
-    AttributePath, AttributeSchema, BlockSchema, Context, Diagnostic, Diagnostics,
-    IdentityAttribute, IdentitySchema, ObjectBuilder, ObjectReader, ResourceSchema, Type, Value,
+    ApplyRequest, AttributePath, Context, Diagnostic, Diagnostics, ImportRequest, Known, Model,
+    PlanRequest, Resource, TimeoutDefaults,
 };
 
 use crate::arm_diag::{arm_error, arm_error_at, read_outcome};
@@ -26,70 +31,122 @@ use crate::machine_id::{strip_license_profile, ArcMachineId, LICENSE_PROFILE_SUF
 use crate::provider::HotpatchData;
 use crate::status::{portal_status, HotpatchSignals};
 
-/// How long create and destroy wait for the feature to leave Enabling/Disabling.
+/// How long create and destroy wait by default for the license to settle: the service takes
+/// minutes, and a license left `Enabling` is not yet billed nor usable.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 const SETTLE_POLL: Duration = Duration::from_secs(2);
+
+/// The hotpatch license of one Azure Arc-enabled Windows Server 2025 machine. Create enrolls the
+/// machine (license profile feature `Hotpatch` enabled) and waits until the service settles;
+/// destroy cancels only the Hotpatch feature and keeps ESU, Software Assurance and any other part
+/// of the license profile.
+#[derive(Model, Clone, Debug, PartialEq)]
+pub struct EnrollmentModel {
+    /// ARM id of the `Microsoft.HybridCompute/machines` resource (compared case-insensitively).
+    #[tf(required, replace, validator = ArcMachineId)]
+    pub machine_id: String,
+    /// `<machine_id>/licenseProfiles/default`.
+    #[tf(computed, state_for_unknown)]
+    pub id: Option<String>,
+    /// The portal's word: `Enabled`, `Disabled`, `Pending`, `Canceled` or `Not enrolled`.
+    #[tf(computed)]
+    pub status: Option<String>,
+    /// Raw `subscriptionStatus` of the Hotpatch feature (`Enabled`, `Enabling`, `Failed`, ...).
+    #[tf(computed)]
+    pub subscription_status: Option<String>,
+    /// When the machine was enrolled (RFC 3339).
+    #[tf(computed)]
+    pub enrollment_date: Option<String>,
+    /// When billing started (RFC 3339).
+    #[tf(computed)]
+    pub billing_start_date: Option<String>,
+    /// When the license was cancelled (RFC 3339).
+    #[tf(computed)]
+    pub disenrollment_date: Option<String>,
+    /// When billing ended (RFC 3339).
+    #[tf(computed)]
+    pub billing_end_date: Option<String>,
+}
+
+/// Names one enrollment for good, for `import { identity = ... }` and `terraform query`.
+#[derive(Model, Clone, Debug, PartialEq)]
+pub struct EnrollmentIdentity {
+    /// ARM id of the Arc machine whose hotpatch license this is.
+    #[tf(required)]
+    pub machine_id: String,
+}
 
 pub struct EnrollmentResource;
 
 fn machine_path() -> AttributePath {
-    AttributePath::attr("machine_id")
+    AttributePath::attr(EnrollmentModel::MACHINE_ID)
 }
 
 fn license_profile_path(machine_id: &str) -> String {
     format!("{machine_id}/licenseProfiles/{LICENSE_PROFILE_NAME}")
 }
 
-fn is_word(status: Option<&SubscriptionStatus>, word: SubscriptionStatus) -> bool {
-    status == Some(&word)
-}
-
-/// Whether a feature status means "no enrollment" for Terraform (cancelled or never made).
-pub(crate) fn is_unenrolled(status: Option<&SubscriptionStatus>) -> bool {
-    matches!(
-        status,
-        None | Some(
-            SubscriptionStatus::Disabled
-                | SubscriptionStatus::Disabling
-                | SubscriptionStatus::Unknown
+/// The Hotpatch feature when it holds an enrollment: a feature cancelled or never made means
+/// "no enrollment" for Terraform.
+pub(crate) fn enrolled(feature: Option<&ProductFeature>) -> Option<&ProductFeature> {
+    feature.filter(|f| {
+        !matches!(
+            f.subscription_status,
+            None | Some(
+                SubscriptionStatus::Disabled
+                    | SubscriptionStatus::Disabling
+                    | SubscriptionStatus::Unknown
+            )
         )
-    )
+    })
 }
 
-/// The state of an enrollment from its feature and the machine's patch settings.
-pub(crate) fn state(
-    machine_id: &str,
-    feature: &ProductFeature,
-    patch: Option<&PatchSettings>,
-) -> Value {
-    let signals = HotpatchSignals {
-        feature_status: feature
+impl EnrollmentModel {
+    /// The state of an enrollment from its feature and the machine's patch settings.
+    pub(crate) fn from_feature(
+        machine_id: &str,
+        feature: &ProductFeature,
+        patch: Option<&PatchSettings>,
+    ) -> Self {
+        let subscription_status = feature
             .subscription_status
             .as_ref()
-            .map(|s| s.as_str().to_owned()),
-        feature_ended: feature.disenrollment_date.is_some() || feature.billing_end_date.is_some(),
-        enable_hotpatching: patch.and_then(|p| p.enable_hotpatching),
-        enablement_status: patch
-            .and_then(|p| p.status.as_ref())
-            .and_then(|s| s.hotpatch_enablement_status.as_ref())
-            .map(|s| s.as_str().to_owned()),
-    };
-    ObjectBuilder::new()
-        .set("machine_id", machine_id)
-        .set("id", license_profile_path(machine_id))
-        .set("status", portal_status(&signals).as_str())
-        .set(
-            "subscription_status",
-            feature
-                .subscription_status
-                .as_ref()
+            .map(|s| s.as_str().to_owned());
+        let signals = HotpatchSignals {
+            feature_status: subscription_status.clone(),
+            feature_ended: feature.disenrollment_date.is_some()
+                || feature.billing_end_date.is_some(),
+            enable_hotpatching: patch.and_then(|p| p.enable_hotpatching),
+            enablement_status: patch
+                .and_then(|p| p.status.as_ref())
+                .and_then(|s| s.hotpatch_enablement_status.as_ref())
                 .map(|s| s.as_str().to_owned()),
-        )
-        .set("enrollment_date", feature.enrollment_date.clone())
-        .set("billing_start_date", feature.billing_start_date.clone())
-        .set("disenrollment_date", feature.disenrollment_date.clone())
-        .set("billing_end_date", feature.billing_end_date.clone())
-        .build()
+        };
+        EnrollmentModel {
+            status: Some(portal_status(&signals).as_str().to_owned()),
+            subscription_status,
+            enrollment_date: feature.enrollment_date.clone(),
+            billing_start_date: feature.billing_start_date.clone(),
+            disenrollment_date: feature.disenrollment_date.clone(),
+            billing_end_date: feature.billing_end_date.clone(),
+            ..EnrollmentModel::of_machine(machine_id)
+        }
+    }
+
+    /// What is known of an enrollment from its machine id alone (import; the read fills the
+    /// rest).
+    fn of_machine(machine_id: &str) -> Self {
+        EnrollmentModel {
+            machine_id: machine_id.to_owned(),
+            id: Some(license_profile_path(machine_id)),
+            status: None,
+            subscription_status: None,
+            enrollment_date: None,
+            billing_start_date: None,
+            disenrollment_date: None,
+            billing_end_date: None,
+        }
+    }
 }
 
 /// The Hotpatch feature as the machine GET mirrors it.
@@ -104,10 +161,10 @@ pub(crate) fn machine_feature(machine: &Machine) -> Option<&ProductFeature> {
         .feature(HOTPATCH_FEATURE)
 }
 
-/// The profile to PUT: what exists (read-only fields dropped) with the Hotpatch feature set to
-/// `status`. A machine without a product profile gets the Windows Server product enabled, as
-/// the service's own enrollment example does.
-fn with_hotpatch(
+/// The license profile PUT body: what exists (read-only fields dropped) with the Hotpatch
+/// feature set to `status`. A machine without a product profile gets the Windows Server product
+/// enabled, as the service's own enrollment example does.
+pub(crate) fn license_profile_body(
     existing: Option<LicenseProfile>,
     location: Option<String>,
     status: SubscriptionStatus,
@@ -140,152 +197,115 @@ fn with_hotpatch(
     profile
 }
 
-impl EnrollmentResource {
-    /// Polls the license profile until the Hotpatch feature leaves Enabling/Disabling.
-    async fn settle(
-        &self,
-        ctx: &Context,
-        data: &HotpatchData,
-        machine_id: &str,
-    ) -> Result<LicenseProfile, Diagnostic> {
-        let path = license_profile_path(machine_id);
-        let deadline = tokio::time::Instant::now() + SETTLE_TIMEOUT;
-        loop {
-            let profile: LicenseProfile = data
-                .arm
-                .get(&path, API_VERSION)
-                .await
-                .map_err(|e| arm_error("reading the license profile", &e))?;
-            let transitional = profile
-                .hotpatch_feature()
-                .and_then(|f| f.subscription_status.as_ref())
-                .is_some_and(|s| s.is_transitional());
-            if !transitional {
-                return Ok(profile);
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(Diagnostic::error(
-                    "Timed out waiting for the hotpatch license",
-                    format!(
-                        "The Hotpatch feature of {path} was still transitional after {} minutes.",
-                        SETTLE_TIMEOUT.as_secs() / 60
-                    ),
-                ));
-            }
-            tokio::select! {
-                _ = ctx.stop.cancelled() => return Err(Diagnostic::error("Operation cancelled", "Terraform asked the provider to stop while waiting for the hotpatch license.")),
-                _ = tokio::time::sleep(SETTLE_POLL) => {}
-            }
-        }
-    }
+/// Polls the license profile until the Hotpatch feature leaves Enabling/Disabling, within the
+/// operation's deadline. Polls use the provider's client, so a read in flight at the deadline
+/// finishes and the wait reports what it saw.
+async fn settle(ctx: &Context, arm: &ArmClient, path: &str) -> Result<LicenseProfile, Diagnostic> {
+    let settled = wait_until(ctx, Backoff::every(SETTLE_POLL), || async move {
+        let profile: LicenseProfile = arm.get(path, API_VERSION).await?;
+        let transitional = profile
+            .hotpatch_feature()
+            .and_then(|f| f.subscription_status.as_ref())
+            .filter(|s| s.is_transitional())
+            .map(|s| s.as_str().to_owned());
+        Ok::<_, ArmError>(match transitional {
+            Some(word) => Poll::Pending(word),
+            None => Poll::Ready(profile),
+        })
+    })
+    .await;
+    settled.map_err(|e| match e {
+        WaitError::Failed(e) => arm_error("reading the license profile", &e),
+        WaitError::TimedOut { last } => Diagnostic::error(
+            "Timed out waiting for the hotpatch license",
+            format!("The Hotpatch feature of {path} was still {last} when the operation's timeout ran out. The service keeps working on it; raise the timeout in the resource's `timeouts` block to wait longer."),
+        ),
+        WaitError::Cancelled { .. } => Diagnostic::error(
+            "Operation cancelled",
+            "Terraform asked the provider to stop while waiting for the hotpatch license.",
+        ),
+    })
+}
 
-    /// PUTs the profile with the Hotpatch feature set to `status` and waits for it to settle.
-    /// Returns the settled profile, or the error plus whatever profile could be read after it.
-    async fn write_feature(
-        &self,
-        ctx: &Context,
-        data: &HotpatchData,
-        machine_id: &str,
-        location: Option<String>,
-        status: SubscriptionStatus,
-    ) -> Result<LicenseProfile, (Diagnostic, Option<LicenseProfile>)> {
-        let path = license_profile_path(machine_id);
-        let existing: Option<LicenseProfile> = data
-            .arm
-            .get_optional(&path, API_VERSION)
-            .await
-            .map_err(|e| (arm_error("reading the license profile", &e), None))?;
-        let body = with_hotpatch(existing, location, status);
-        let written: Result<LicenseProfile, _> = data.arm.put_lro(&path, API_VERSION, &body).await;
-        if let Err(e) = written {
-            // The service may have accepted the write before failing: read what exists so
-            // Terraform can record it.
-            let after = data
-                .arm
-                .get_optional::<LicenseProfile>(&path, API_VERSION)
-                .await
-                .ok()
-                .flatten();
-            return Err((arm_error("writing the hotpatch license", &e), after));
-        }
-        self.settle(ctx, data, machine_id)
-            .await
-            .map_err(|d| (d, None))
-    }
+/// PUTs the profile with the Hotpatch feature set to `status` and waits for it to settle.
+/// Returns the settled profile, or the error plus whatever profile could be read after it
+/// (read with a fresh context: the operation's may have run out).
+async fn write_feature(
+    ctx: &Context,
+    data: &HotpatchData,
+    machine_id: &str,
+    location: Option<String>,
+    status: SubscriptionStatus,
+) -> Result<LicenseProfile, (Diagnostic, Option<LicenseProfile>)> {
+    let arm = data.arm.with_cancellation(ctx.stop.clone());
+    let path = license_profile_path(machine_id);
+    let existing: Option<LicenseProfile> = arm
+        .get_optional(&path, API_VERSION)
+        .await
+        .map_err(|e| (arm_error("reading the license profile", &e), None))?;
+    let body = license_profile_body(existing, location, status);
+    let failure = match arm
+        .put_lro::<_, LicenseProfile>(&path, API_VERSION, &body)
+        .await
+    {
+        Ok(_) => match settle(ctx, &data.arm, &path).await {
+            Ok(profile) => return Ok(profile),
+            Err(d) => d,
+        },
+        Err(e) => arm_error("writing the hotpatch license", &e),
+    };
+    // The service may have accepted the write before failing: read what exists so Terraform
+    // can record it.
+    let (recovery, _guard) = ctx.recovery();
+    let after = data
+        .arm
+        .with_cancellation(recovery.stop.clone())
+        .get_optional::<LicenseProfile>(&path, API_VERSION)
+        .await
+        .ok()
+        .flatten();
+    Err((failure, after))
 }
 
 #[async_trait]
-impl raw::Resource<HotpatchData> for EnrollmentResource {
-    fn type_name(&self) -> &str {
-        "hotpatch_enrollment"
+impl Resource<HotpatchData> for EnrollmentResource {
+    type Model = EnrollmentModel;
+    type Identity = EnrollmentIdentity;
+    const TYPE_NAME: &'static str = "hotpatch_enrollment";
+
+    fn timeouts(&self) -> TimeoutDefaults {
+        TimeoutDefaults {
+            create: SETTLE_TIMEOUT,
+            delete: SETTLE_TIMEOUT,
+            ..TimeoutDefaults::default()
+        }
     }
 
-    fn schema(&self) -> ResourceSchema {
-        let computed = |name: &str, description: &str| {
-            AttributeSchema::string(name)
-                .computed()
-                .description(description)
-        };
-        ResourceSchema::new(
-            0,
-            BlockSchema::new()
-                .description("The hotpatch license of one Azure Arc-enabled Windows Server 2025 machine. Create enrolls the machine (license profile feature `Hotpatch` enabled) and waits until the service settles; destroy cancels only the Hotpatch feature and keeps ESU, Software Assurance and any other part of the license profile.")
-                .attribute(
-                    AttributeSchema::string("machine_id")
-                        .required()
-                        .requires_replace()
-                        .validator(ArcMachineId)
-                        .description("ARM id of the `Microsoft.HybridCompute/machines` resource (compared case-insensitively)."),
-                )
-                .attribute(computed("id", "`<machine_id>/licenseProfiles/default`.").use_state_for_unknown())
-                .attribute(computed("status", "The portal's word: `Enabled`, `Disabled`, `Pending`, `Canceled` or `Not enrolled`."))
-                .attribute(computed("subscription_status", "Raw `subscriptionStatus` of the Hotpatch feature (`Enabled`, `Enabling`, `Failed`, ...)."))
-                .attribute(computed("enrollment_date", "When the machine was enrolled (RFC 3339)."))
-                .attribute(computed("billing_start_date", "When billing started (RFC 3339)."))
-                .attribute(computed("disenrollment_date", "When the license was cancelled (RFC 3339)."))
-                .attribute(computed("billing_end_date", "When billing ended (RFC 3339).")),
-        )
-    }
-
-    fn identity_schema(&self) -> Option<IdentitySchema> {
-        Some(IdentitySchema::new(
-            0,
-            vec![IdentityAttribute::required("machine_id", Type::String)
-                .description("ARM id of the Arc machine whose hotpatch license this is.")],
-        ))
-    }
-
-    fn identity(&self, state: &Value) -> Value {
-        ObjectBuilder::new()
-            .set(
-                "machine_id",
-                state.attr("machine_id").cloned().unwrap_or(Value::Null),
-            )
-            .build()
+    fn identity(&self, state: &EnrollmentModelPlan) -> EnrollmentIdentityPlan {
+        EnrollmentIdentityPlan {
+            machine_id: state.machine_id.clone(),
+        }
     }
 
     async fn modify_plan(
         &self,
         _ctx: &Context,
         data: Option<&HotpatchData>,
-        req: &raw::PlanRequest<'_>,
-        planned: &mut Value,
+        req: PlanRequest<'_, EnrollmentModel>,
+        planned: &mut EnrollmentModelPlan,
         diags: &mut Diagnostics,
     ) {
-        let Some(machine_id) = req.config.attr("machine_id").and_then(Value::as_str) else {
+        let Known::Value(machine_id) = &req.config.machine_id else {
             return;
         };
-        if !req.is_create() {
+        if let Some(prior) = req.prior {
             // Same machine spelled differently: keep the state as it is, no replacement.
-            let prior_id = req.prior.attr("machine_id").and_then(Value::as_str);
-            if prior_id.is_some_and(|p| p.eq_ignore_ascii_case(machine_id)) {
-                *planned = req.prior.clone();
+            if prior.machine_id.eq_ignore_ascii_case(machine_id) {
+                *planned = prior.plan();
             }
             return;
         }
-        if let Some(id) = planned.attr_mut("id") {
-            *id = Value::string(license_profile_path(machine_id));
-        }
+        planned.id = Known::Value(license_profile_path(machine_id));
         let Some(data) = data else { return };
         // Plan-time eligibility: fail before any write when the machine cannot be enrolled.
         match data
@@ -321,82 +341,75 @@ impl raw::Resource<HotpatchData> for EnrollmentResource {
         &self,
         ctx: &Context,
         data: &HotpatchData,
-        req: &raw::ApplyRequest<'_>,
-    ) -> (Option<Value>, Diagnostics) {
-        let mut diags = Diagnostics::new();
-        let machine_id = match ObjectReader::new(req.planned).get::<String>("machine_id") {
-            Ok(id) => id,
-            Err(d) => return (None, d.into()),
-        };
-        let machine: Machine = match data.arm.get(&machine_id, API_VERSION).await {
+        req: ApplyRequest<'_, EnrollmentModel>,
+    ) -> (Option<EnrollmentModel>, Diagnostics) {
+        let machine_id = req.planned.machine_id.as_str();
+        let arm = data.arm.with_cancellation(ctx.stop.clone());
+        let machine: Machine = match arm.get(machine_id, API_VERSION).await {
             Ok(m) => m,
             Err(e) => {
-                return (
-                    None,
-                    arm_error_at("reading the Arc machine", &e, machine_path()).into(),
-                )
+                let d = arm_error_at("reading the Arc machine", &e, machine_path());
+                return (None, d.into());
             }
         };
-        let patch = machine.windows_patch_settings().cloned();
-        match self
-            .write_feature(
-                ctx,
-                data,
-                &machine_id,
-                machine.location.clone(),
-                SubscriptionStatus::Enabled,
-            )
-            .await
-        {
-            Ok(profile) => {
-                let Some(feature) = profile.hotpatch_feature() else {
-                    diags.error("Hotpatch feature missing", format!("The license profile of {machine_id} has no Hotpatch feature after enrollment."));
-                    return (None, diags);
-                };
-                if is_word(
-                    feature.subscription_status.as_ref(),
-                    SubscriptionStatus::Failed,
-                ) {
-                    let reason = feature
-                        .error
-                        .as_ref()
-                        .map(|e| e.to_string())
-                        .unwrap_or_else(|| "no reason given".into());
-                    diags.error("Hotpatch enrollment failed", format!("The service reported the Hotpatch feature of {machine_id} as Failed: {reason}"));
-                }
-                (Some(state(&machine_id, feature, patch.as_ref())), diags)
-            }
+        let patch = machine.windows_patch_settings();
+        let location = machine.location.clone();
+        let mut diags = Diagnostics::new();
+        let written =
+            write_feature(ctx, data, machine_id, location, SubscriptionStatus::Enabled).await;
+        let profile = match written {
+            Ok(profile) => profile,
             Err((d, after)) => {
                 diags.push(d);
-                let kept = after
-                    .as_ref()
-                    .and_then(|p| p.hotpatch_feature())
-                    .filter(|f| !is_unenrolled(f.subscription_status.as_ref()));
-                (kept.map(|f| state(&machine_id, f, patch.as_ref())), diags)
+                let kept = enrolled(after.as_ref().and_then(LicenseProfile::hotpatch_feature))
+                    .map(|f| EnrollmentModel::from_feature(machine_id, f, patch));
+                return (kept, diags);
             }
+        };
+        let Some(feature) = profile.hotpatch_feature() else {
+            diags.error(
+                "Hotpatch feature missing",
+                format!(
+                    "The license profile of {machine_id} has no Hotpatch feature after enrollment."
+                ),
+            );
+            return (None, diags);
+        };
+        if feature.subscription_status == Some(SubscriptionStatus::Failed) {
+            let reason = feature
+                .error
+                .as_ref()
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| "no reason given".into());
+            diags.error(
+                "Hotpatch enrollment failed",
+                format!(
+                    "The service reported the Hotpatch feature of {machine_id} as Failed: {reason}"
+                ),
+            );
         }
+        let state = EnrollmentModel::from_feature(machine_id, feature, patch);
+        (Some(state), diags)
     }
 
     async fn read(
         &self,
-        _ctx: &Context,
+        ctx: &Context,
         data: &HotpatchData,
-        current: &Value,
-    ) -> (Option<Value>, Diagnostics) {
-        let machine_id = match ObjectReader::new(current).get::<String>("machine_id") {
-            Ok(id) => id,
-            Err(d) => return (None, d.into()),
-        };
+        current: &EnrollmentModel,
+    ) -> (Option<EnrollmentModel>, Diagnostics) {
+        let machine_id = current.machine_id.as_str();
         let lookup = data
             .arm
-            .get_optional::<Machine>(&machine_id, API_VERSION)
+            .with_cancellation(ctx.stop.clone())
+            .get_optional::<Machine>(machine_id, API_VERSION)
             .await;
         read_outcome(current, "reading the Arc machine", lookup, |machine| {
             // Cancelled (or never enrolled) outside Terraform reads as gone, so the next plan
             // enrolls again.
-            machine_feature(&machine)
-                .filter(|f| !is_unenrolled(f.subscription_status.as_ref()))
-                .map(|f| state(&machine_id, f, machine.windows_patch_settings()))
+            enrolled(machine_feature(&machine)).map(|f| {
+                EnrollmentModel::from_feature(machine_id, f, machine.windows_patch_settings())
+            })
         })
     }
 
@@ -404,35 +417,34 @@ impl raw::Resource<HotpatchData> for EnrollmentResource {
         &self,
         _ctx: &Context,
         _data: &HotpatchData,
-        req: &raw::ApplyRequest<'_>,
-    ) -> (Option<Value>, Diagnostics) {
+        req: ApplyRequest<'_, EnrollmentModel>,
+    ) -> (Option<EnrollmentModel>, Diagnostics) {
         // Every argument forces replacement; an update only ever refreshes computed values,
         // which the plan already carries.
         (Some(req.planned.clone()), Diagnostics::new())
     }
 
-    async fn delete(&self, ctx: &Context, data: &HotpatchData, prior: &Value) -> Diagnostics {
-        let machine_id = match ObjectReader::new(prior).get::<String>("machine_id") {
-            Ok(id) => id,
-            Err(d) => return d.into(),
-        };
-        let path = license_profile_path(&machine_id);
-        let existing: Option<LicenseProfile> = match data.arm.get_optional(&path, API_VERSION).await
+    async fn delete(
+        &self,
+        ctx: &Context,
+        data: &HotpatchData,
+        prior: &EnrollmentModel,
+    ) -> Diagnostics {
+        let machine_id = prior.machine_id.as_str();
+        let path = license_profile_path(machine_id);
+        let existing: Option<LicenseProfile> = match data
+            .arm
+            .with_cancellation(ctx.stop.clone())
+            .get_optional(&path, API_VERSION)
+            .await
         {
             Ok(p) => p,
             Err(e) => return arm_error("reading the license profile", &e).into(),
         };
-        let enrolled = existing
-            .as_ref()
-            .and_then(|p| p.hotpatch_feature())
-            .is_some_and(|f| !is_unenrolled(f.subscription_status.as_ref()));
-        if !enrolled {
+        if enrolled(existing.as_ref().and_then(LicenseProfile::hotpatch_feature)).is_none() {
             return Diagnostics::new();
         }
-        match self
-            .write_feature(ctx, data, &machine_id, None, SubscriptionStatus::Disabled)
-            .await
-        {
+        match write_feature(ctx, data, machine_id, None, SubscriptionStatus::Disabled).await {
             Ok(_) => Diagnostics::new(),
             Err((d, _)) => d.into(),
         }
@@ -442,15 +454,11 @@ impl raw::Resource<HotpatchData> for EnrollmentResource {
         &self,
         _ctx: &Context,
         _data: &HotpatchData,
-        req: &raw::ImportRequest<'_>,
-    ) -> (Option<Value>, Diagnostics) {
+        req: ImportRequest<'_, EnrollmentIdentity>,
+    ) -> (Option<EnrollmentModel>, Diagnostics) {
         // `import { identity = { machine_id = ... } }` sends no id.
-        let from_identity = req
-            .identity
-            .and_then(|i| i.attr("machine_id"))
-            .and_then(Value::as_str);
-        let machine_id = match from_identity {
-            Some(id) => id.trim(),
+        let machine_id = match req.identity {
+            Some(identity) => identity.machine_id.trim(),
             None => strip_license_profile(req.id.trim()),
         };
         if let Err(e) = armclient::resource_id::parse_hybrid_machine_id(machine_id) {
@@ -460,16 +468,121 @@ impl raw::Resource<HotpatchData> for EnrollmentResource {
             );
             return (None, d.into());
         }
-        let partial = ObjectBuilder::new()
-            .set("machine_id", machine_id)
-            .set("id", license_profile_path(machine_id))
-            .set("status", None::<String>)
-            .set("subscription_status", None::<String>)
-            .set("enrollment_date", None::<String>)
-            .set("billing_start_date", None::<String>)
-            .set("disenrollment_date", None::<String>)
-            .set("billing_end_date", None::<String>)
-            .build();
-        (Some(partial), Diagnostics::new())
+        let state = EnrollmentModel::of_machine(machine_id);
+        (Some(state), Diagnostics::new())
+    }
+}
+
+/// Golden bodies: the exact license profile PUTs the resource sends, so the wire format is read
+/// here. (Billing-safe enrollment will change the create body; these pin today's.)
+#[cfg(test)]
+mod golden {
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    const MACHINE: &str = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-hotpatch/providers/Microsoft.HybridCompute/machines/arc-ws2025-esu-01";
+
+    /// The profile of a machine with ESU and Software Assurance, as GET returns it (read-only
+    /// fields included).
+    fn esu_and_sa_profile(hotpatch: Option<Value>) -> LicenseProfile {
+        let mut product = json!({
+            "subscriptionStatus": "Enabled",
+            "productType": "WindowsServer",
+            "enrollmentDate": "2025-03-01T08:00:00Z",
+            "billingStartDate": "2025-03-01T08:00:00Z"
+        });
+        if let Some(feature) = hotpatch {
+            product["productFeatures"] = json!([feature]);
+        }
+        serde_json::from_value(json!({
+            "id": format!("{MACHINE}/licenseProfiles/default"),
+            "name": "default",
+            "type": "Microsoft.HybridCompute/machines/licenseProfiles",
+            "location": "eastus",
+            "properties": {
+                "provisioningState": "Succeeded",
+                "softwareAssurance": { "softwareAssuranceCustomer": true },
+                "esuProfile": {
+                    "assignedLicense": "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-hotpatch/providers/Microsoft.HybridCompute/licenses/esu-dc",
+                    "assignedLicenseImmutableId": "6b2d1c7e-0000-4000-8000-000000000001",
+                    "esuKeys": [{ "sku": "Windows Server 2012 Datacenter", "licenseStatus": 1 }],
+                    "serverType": "Datacenter",
+                    "esuEligibility": "Eligible",
+                    "esuKeyState": "Active"
+                },
+                "productProfile": product
+            }
+        }))
+        .unwrap()
+    }
+
+    fn put_body(existing: Option<LicenseProfile>, status: SubscriptionStatus) -> Value {
+        let body = license_profile_body(existing, Some("eastus".to_owned()), status);
+        serde_json::to_value(body).unwrap()
+    }
+
+    #[test]
+    fn enrolling_a_bare_machine_enables_the_windows_server_product_and_hotpatch() {
+        assert_eq!(
+            put_body(None, SubscriptionStatus::Enabled),
+            json!({
+                "location": "eastus",
+                "properties": { "productProfile": {
+                    "subscriptionStatus": "Enabled",
+                    "productType": "WindowsServer",
+                    "productFeatures": [{ "name": "Hotpatch", "subscriptionStatus": "Enabled" }]
+                } }
+            })
+        );
+    }
+
+    #[test]
+    fn enrolling_keeps_esu_and_software_assurance_and_drops_read_only_fields() {
+        assert_eq!(
+            put_body(Some(esu_and_sa_profile(None)), SubscriptionStatus::Enabled),
+            json!({
+                "location": "eastus",
+                "properties": {
+                    "softwareAssurance": { "softwareAssuranceCustomer": true },
+                    "esuProfile": {
+                        "assignedLicense": "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-hotpatch/providers/Microsoft.HybridCompute/licenses/esu-dc"
+                    },
+                    "productProfile": {
+                        "subscriptionStatus": "Enabled",
+                        "productType": "WindowsServer",
+                        "productFeatures": [{ "name": "Hotpatch", "subscriptionStatus": "Enabled" }]
+                    }
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn destroying_disables_only_the_hotpatch_feature() {
+        let enrolled = esu_and_sa_profile(Some(json!({
+            "name": "hotpatch",
+            "subscriptionStatus": "Enabled",
+            "enrollmentDate": "2025-03-02T08:00:00Z",
+            "billingStartDate": "2025-03-02T08:00:00Z"
+        })));
+        let body = license_profile_body(Some(enrolled), None, SubscriptionStatus::Disabled);
+        assert_eq!(
+            serde_json::to_value(body).unwrap(),
+            json!({
+                "location": "eastus",
+                "properties": {
+                    "softwareAssurance": { "softwareAssuranceCustomer": true },
+                    "esuProfile": {
+                        "assignedLicense": "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-hotpatch/providers/Microsoft.HybridCompute/licenses/esu-dc"
+                    },
+                    "productProfile": {
+                        "subscriptionStatus": "Enabled",
+                        "productType": "WindowsServer",
+                        "productFeatures": [{ "name": "hotpatch", "subscriptionStatus": "Disabled" }]
+                    }
+                }
+            })
+        );
     }
 }

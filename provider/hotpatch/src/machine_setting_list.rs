@@ -17,7 +17,7 @@ use crate::list_scope::{
     push_collection, with_scope_attributes, ListScope, ARC_MACHINES, AZURE_VMS,
 };
 use crate::machine_facts::MachineFacts;
-use crate::machine_setting_resource::state;
+use crate::machine_setting_resource::MachineSettingModel;
 use crate::provider::HotpatchData;
 
 pub struct MachineSettingList;
@@ -37,7 +37,9 @@ fn result(facts: MachineFacts) -> Option<raw::ListResult> {
     Some(raw::ListResult {
         identity: ObjectBuilder::new().set("machine_id", id.as_str()).build(),
         display_name: format!("{name} (hotpatching {switch}, {})", facts.status().as_str()),
-        resource_object: Some(state(&id, &facts)),
+        resource_object: Some(tfframework::ToValue::to_value(
+            &MachineSettingModel::from_facts(&id, &facts),
+        )),
         diagnostics: Diagnostics::new(),
     })
 }

@@ -64,8 +64,8 @@ impl Provider for HotpatchProvider {
 
     fn resources(&self) -> Vec<Arc<dyn raw::Resource<HotpatchData>>> {
         vec![
-            Arc::new(EnrollmentResource),
-            Arc::new(MachineSettingResource),
+            tfframework::resource(EnrollmentResource),
+            tfframework::resource(MachineSettingResource),
             Arc::new(crate::maintenance::MaintenanceScheduleResource),
             Arc::new(crate::maintenance::ScheduleAssignmentResource),
             Arc::new(crate::maintenance::DynamicScopeResource),
