@@ -74,8 +74,8 @@ impl Provider for HotpatchProvider {
 
     fn data_sources(&self) -> Vec<Arc<dyn raw::DataSource<HotpatchData>>> {
         vec![
-            Arc::new(StatusDataSource),
-            Arc::new(MachinesDataSource),
+            tfframework::data_source(StatusDataSource),
+            tfframework::data_source(MachinesDataSource),
             Arc::new(crate::available_updates::AvailableUpdatesDataSource),
             Arc::new(crate::update_history::UpdateHistoryDataSource),
         ]
@@ -90,8 +90,8 @@ impl Provider for HotpatchProvider {
 
     fn list_resources(&self) -> Vec<Arc<dyn raw::ListResource<HotpatchData>>> {
         vec![
-            Arc::new(crate::enrollment_list::EnrollmentList),
-            Arc::new(crate::machine_setting_list::MachineSettingList),
+            tfframework::list_resource(crate::enrollment_list::EnrollmentList),
+            tfframework::list_resource(crate::machine_setting_list::MachineSettingList),
         ]
     }
 }
