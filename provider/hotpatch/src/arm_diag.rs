@@ -4,7 +4,7 @@
 //! Entra ID AADSTS text) plus what the provider was doing; request ids let support trace it.
 
 use armclient::ArmError;
-use tfframework::{AttributePath, Diagnostic, Diagnostics};
+use tfframework::{AttributePath, Context, Diagnostic, Diagnostics};
 
 /// An error diagnostic for a failed ARM call made while `doing` something.
 pub fn arm_error(doing: &str, err: &ArmError) -> Diagnostic {
@@ -20,6 +20,19 @@ pub fn arm_error(doing: &str, err: &ArmError) -> Diagnostic {
         detail.push_str(&format!("\n\nARM request id: {id}"));
     }
     Diagnostic::error(summary, detail)
+}
+
+/// An error diagnostic for a failed ARM call bounded by an operation's context: a call cut
+/// short by the operation's deadline reads as a timeout that the `timeouts` block can raise,
+/// not as "cancelled", which users take for their own Ctrl-C.
+pub fn op_error(ctx: &Context, doing: &str, err: &ArmError) -> Diagnostic {
+    if err.is_cancelled() && ctx.timed_out() {
+        return Diagnostic::error(
+            format!("Timed out {doing}"),
+            format!("The operation's timeout ran out while {doing}. Raise it in the resource's `timeouts` block to wait longer."),
+        );
+    }
+    arm_error(doing, err)
 }
 
 /// The same, attached to an attribute.

@@ -25,7 +25,7 @@ use tfframework::{
     PlanRequest, Resource, TimeoutDefaults,
 };
 
-use crate::arm_diag::{arm_error, arm_error_at, read_outcome};
+use crate::arm_diag::{arm_error, arm_error_at, op_error, read_outcome};
 use crate::machine_facts::MachineFacts;
 use crate::machine_id::{strip_license_profile, ArcMachineId, LICENSE_PROFILE_SUFFIX};
 use crate::provider::HotpatchData;
@@ -242,7 +242,7 @@ async fn write_feature(
     let existing: Option<LicenseProfile> = arm
         .get_optional(&path, API_VERSION)
         .await
-        .map_err(|e| (arm_error("reading the license profile", &e), None))?;
+        .map_err(|e| (op_error(ctx, "reading the license profile", &e), None))?;
     let body = license_profile_body(existing, location, status);
     let failure = match arm
         .put_lro::<_, LicenseProfile>(&path, API_VERSION, &body)
@@ -252,7 +252,7 @@ async fn write_feature(
             Ok(profile) => return Ok(profile),
             Err(d) => d,
         },
-        Err(e) => arm_error("writing the hotpatch license", &e),
+        Err(e) => op_error(ctx, "writing the hotpatch license", &e),
     };
     // The service may have accepted the write before failing: read what exists so Terraform
     // can record it.
@@ -348,7 +348,7 @@ impl Resource<HotpatchData> for EnrollmentResource {
         let machine: Machine = match arm.get(machine_id, API_VERSION).await {
             Ok(m) => m,
             Err(e) => {
-                let d = arm_error_at("reading the Arc machine", &e, machine_path());
+                let d = op_error(ctx, "reading the Arc machine", &e).at(machine_path());
                 return (None, d.into());
             }
         };
@@ -439,7 +439,7 @@ impl Resource<HotpatchData> for EnrollmentResource {
             .await
         {
             Ok(p) => p,
-            Err(e) => return arm_error("reading the license profile", &e).into(),
+            Err(e) => return op_error(ctx, "reading the license profile", &e).into(),
         };
         if enrolled(existing.as_ref().and_then(LicenseProfile::hotpatch_feature)).is_none() {
             return Diagnostics::new();

@@ -36,7 +36,7 @@ use tfframework::{
     PlanRequest, Resource, TimeoutDefaults,
 };
 
-use crate::arm_diag::{arm_error, arm_error_at, read_outcome};
+use crate::arm_diag::{arm_error, arm_error_at, op_error, read_outcome};
 use crate::machine_facts::{self, MachineFacts};
 use crate::machine_id::{machine_kind, AnyMachineId, MachineKind};
 use crate::provider::HotpatchData;
@@ -328,12 +328,16 @@ async fn apply_arc(
         Err(e) => Err(e),
     };
     if let Err(e) = written {
-        diags.push(arm_error_at(
-            "writing the Arc machine's patch settings",
-            &e,
-            path(MachineSettingModel::HOTPATCHING_ENABLED),
-        ));
-        return (None, diags);
+        let doing = "writing the Arc machine's patch settings";
+        diags.push(op_error(ctx, doing, &e).at(path(MachineSettingModel::HOTPATCHING_ENABLED)));
+        // Rejected outright, nothing changed; otherwise ARM may have applied it.
+        let after = if rejected(&e) {
+            None
+        } else {
+            read_back(ctx, data, d).await
+        };
+        let state = after.map(|f| MachineSettingModel::from_facts(&d.machine_id, &f));
+        return (state, diags);
     }
     let facts = match wait_evaluated(ctx, data, d).await {
         Ok(f) => f,
@@ -383,11 +387,8 @@ async fn apply_vm(
     let current: VirtualMachine = match arm.get(&d.machine_id, compute::API_VERSION).await {
         Ok(vm) => vm,
         Err(e) => {
-            diags.push(arm_error_at(
-                "reading the virtual machine",
-                &e,
-                path(MachineSettingModel::MACHINE_ID),
-            ));
+            let d = op_error(ctx, "reading the virtual machine", &e);
+            diags.push(d.at(path(MachineSettingModel::MACHINE_ID)));
             return (None, diags);
         }
     };
@@ -414,7 +415,7 @@ async fn apply_vm(
         }
         Err(e) => {
             // Accepted, then failed or lost: record what the VM looks like now.
-            diags.push(arm_error("updating the VM's patch settings", &e));
+            diags.push(op_error(ctx, "updating the VM's patch settings", &e));
             let after = read_back(ctx, data, d).await;
             let state = after.map(|f| MachineSettingModel::from_facts(&d.machine_id, &f));
             return (state, diags);
@@ -604,7 +605,7 @@ impl Resource<HotpatchData> for MachineSettingResource {
             Ok(None) => return Diagnostics::new(),
             Ok(Some(f)) if f.hotpatching_enabled != Some(true) => return Diagnostics::new(),
             Ok(Some(_)) => {}
-            Err(e) => return arm_error("reading the machine", &e).into(),
+            Err(e) => return op_error(ctx, "reading the machine", &e).into(),
         }
         let (_, diags) = apply(ctx, data, &Desired::off(prior.machine_id.clone(), kind)).await;
         diags
@@ -647,7 +648,10 @@ impl Resource<HotpatchData> for MachineSettingResource {
                 );
                 (None, d.into())
             }
-            Err(e) => (None, arm_error("reading the machine to import", &e).into()),
+            Err(e) => (
+                None,
+                op_error(ctx, "reading the machine to import", &e).into(),
+            ),
         }
     }
 }
