@@ -537,24 +537,30 @@ mod golden {
         );
     }
 
+    /// What a PUT to the ESU + Software Assurance machine sends: ESU and SA as they were, the
+    /// read-only fields gone, the product profile with `feature`.
+    fn esu_and_sa_body(feature: Value) -> Value {
+        json!({
+            "location": "eastus",
+            "properties": {
+                "softwareAssurance": { "softwareAssuranceCustomer": true },
+                "esuProfile": {
+                    "assignedLicense": "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-hotpatch/providers/Microsoft.HybridCompute/licenses/esu-dc"
+                },
+                "productProfile": {
+                    "subscriptionStatus": "Enabled",
+                    "productType": "WindowsServer",
+                    "productFeatures": [feature]
+                }
+            }
+        })
+    }
+
     #[test]
     fn enrolling_keeps_esu_and_software_assurance_and_drops_read_only_fields() {
         assert_eq!(
             put_body(Some(esu_and_sa_profile(None)), SubscriptionStatus::Enabled),
-            json!({
-                "location": "eastus",
-                "properties": {
-                    "softwareAssurance": { "softwareAssuranceCustomer": true },
-                    "esuProfile": {
-                        "assignedLicense": "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-hotpatch/providers/Microsoft.HybridCompute/licenses/esu-dc"
-                    },
-                    "productProfile": {
-                        "subscriptionStatus": "Enabled",
-                        "productType": "WindowsServer",
-                        "productFeatures": [{ "name": "Hotpatch", "subscriptionStatus": "Enabled" }]
-                    }
-                }
-            })
+            esu_and_sa_body(json!({ "name": "Hotpatch", "subscriptionStatus": "Enabled" }))
         );
     }
 
@@ -569,20 +575,7 @@ mod golden {
         let body = license_profile_body(Some(enrolled), None, SubscriptionStatus::Disabled);
         assert_eq!(
             serde_json::to_value(body).unwrap(),
-            json!({
-                "location": "eastus",
-                "properties": {
-                    "softwareAssurance": { "softwareAssuranceCustomer": true },
-                    "esuProfile": {
-                        "assignedLicense": "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-hotpatch/providers/Microsoft.HybridCompute/licenses/esu-dc"
-                    },
-                    "productProfile": {
-                        "subscriptionStatus": "Enabled",
-                        "productType": "WindowsServer",
-                        "productFeatures": [{ "name": "hotpatch", "subscriptionStatus": "Disabled" }]
-                    }
-                }
-            })
+            esu_and_sa_body(json!({ "name": "hotpatch", "subscriptionStatus": "Disabled" }))
         );
     }
 }
