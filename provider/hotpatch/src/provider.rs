@@ -6,20 +6,22 @@ use std::sync::Arc;
 
 use armclient::{user_agent, ArmClient, ArmConfig, Credentials};
 use async_trait::async_trait;
-use tfframework::{action, data_source, raw, Context, Diagnostics, Provider};
+use tfframework::{
+    action, data_source, list_resource, raw, resource, Context, Diagnostics, Provider,
+};
 
 use crate::assess_action::AssessAction;
 use crate::available_updates_data_source::AvailableUpdatesDataSource;
-use crate::enrollment::EnrollmentResource;
+use crate::enrollment_resource::EnrollmentResource;
 use crate::install_action::InstallAction;
-use crate::machine_setting::MachineSettingResource;
+use crate::machine_setting_resource::MachineSettingResource;
 use crate::machines_data_source::MachinesDataSource;
+use crate::provider_data::HotpatchData;
 use crate::settings::{self, AuthMethod, ProviderConfig, Settings};
 use crate::status_data_source::StatusDataSource;
 use crate::update_history_data_source::UpdateHistoryDataSource;
 
 // Re-exported for the objects that still import it from here; its home is `provider_data`.
-pub(crate) use crate::provider_data::HotpatchData;
 
 /// The registry address users write in `required_providers`.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/seedlabs/hotpatch";
@@ -64,18 +66,18 @@ impl Provider for HotpatchProvider {
 
     fn resources(&self) -> Vec<Arc<dyn raw::Resource<HotpatchData>>> {
         vec![
-            Arc::new(EnrollmentResource),
-            Arc::new(MachineSettingResource),
-            tfframework::resource(crate::maintenance::MaintenanceScheduleResource),
-            tfframework::resource(crate::maintenance::ScheduleAssignmentResource),
-            tfframework::resource(crate::maintenance::DynamicScopeResource),
+            resource(EnrollmentResource),
+            resource(MachineSettingResource),
+            resource(crate::maintenance::MaintenanceScheduleResource),
+            resource(crate::maintenance::ScheduleAssignmentResource),
+            resource(crate::maintenance::DynamicScopeResource),
         ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn raw::DataSource<HotpatchData>>> {
         vec![
-            Arc::new(StatusDataSource),
-            Arc::new(MachinesDataSource),
+            data_source(StatusDataSource),
+            data_source(MachinesDataSource),
             data_source(AvailableUpdatesDataSource),
             data_source(UpdateHistoryDataSource),
         ]
@@ -87,8 +89,8 @@ impl Provider for HotpatchProvider {
 
     fn list_resources(&self) -> Vec<Arc<dyn raw::ListResource<HotpatchData>>> {
         vec![
-            Arc::new(crate::enrollment_list::EnrollmentList),
-            Arc::new(crate::machine_setting_list::MachineSettingList),
+            list_resource(crate::enrollment_list::EnrollmentList),
+            list_resource(crate::machine_setting_list::MachineSettingList),
         ]
     }
 }

@@ -366,14 +366,17 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             err.0[0].attribute,
-            Some(AttributePath::attr("authority_host"))
+            Some(AttributePath::attr(ProviderConfig::AUTHORITY_HOST))
         );
         let err = resolve(&block(&[("client_secret", Value::string("s"))]), env(&[])).unwrap_err();
         assert!(err
             .iter()
-            .any(|d| d.attribute == Some(AttributePath::attr("tenant_id"))));
+            .any(|d| d.attribute == Some(AttributePath::attr(ProviderConfig::TENANT_ID))));
         let err = resolve(&block(&[]), env(&[("ARM_USE_MSI", "maybe")])).unwrap_err();
-        assert_eq!(err.0[0].attribute, Some(AttributePath::attr("use_msi")));
+        assert_eq!(
+            err.0[0].attribute,
+            Some(AttributePath::attr(ProviderConfig::USE_MSI))
+        );
     }
 
     #[test]

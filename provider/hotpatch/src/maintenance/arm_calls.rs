@@ -14,7 +14,7 @@ use serde::Serialize;
 use tfframework::{Context, Diagnostic, Diagnostics};
 
 use crate::arm_diag::arm_error;
-use crate::provider::HotpatchData;
+use crate::provider_data::HotpatchData;
 
 /// The provider's ARM client, cancelled with `ctx`.
 pub fn arm(ctx: &Context, data: &HotpatchData) -> ArmClient {

@@ -22,7 +22,7 @@ use super::ids::{
 use super::read_back::keep_if;
 use super::request_bodies::scope_body;
 use crate::arm_diag::{delete_outcome, read_outcome};
-use crate::provider::HotpatchData;
+use crate::provider_data::HotpatchData;
 
 pub struct DynamicScopeResource;
 

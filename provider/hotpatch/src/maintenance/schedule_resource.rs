@@ -24,7 +24,7 @@ use super::request_bodies::schedule_body;
 use super::rules::{self, kb_digits, parse_datetime};
 use super::timezones;
 use crate::arm_diag::{delete_outcome, read_outcome};
-use crate::provider::HotpatchData;
+use crate::provider_data::HotpatchData;
 
 pub struct MaintenanceScheduleResource;
 
