@@ -671,3 +671,21 @@ enum Attempt {
     /// No answer; `reached` tells whether the request may have reached ARM anyway.
     Failed { error: ArmError, reached: bool },
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_debug_shows_no_query_or_body() {
+        let req = ArmRequest::get_url("https://h/next?api-version=1&$skiptoken=SECRET")
+            .json(&serde_json::json!({"password": "hunter2"}))
+            .unwrap();
+        let shown = format!("{req:?}");
+        assert!(shown.contains("/next?api-version=1"), "{shown}");
+        assert!(
+            !shown.contains("SECRET") && !shown.contains("hunter2"),
+            "{shown}"
+        );
+    }
+}
