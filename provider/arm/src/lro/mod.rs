@@ -292,7 +292,9 @@ impl ArmClient {
         };
         loop {
             let now = Instant::now();
-            if run.deadline.is_some_and(|d| now >= d) {
+            // At least one poll, even when the initial request used up the time: its answer
+            // may be the final one, and otherwise names the status the wait ended on.
+            if polls > 0 && run.deadline.is_some_and(|d| now >= d) {
                 return Err(unfinished(
                     Unfinished::DeadlineExceeded,
                     &last_status,
