@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
 
+use super::panic_guard::catch_panic;
 use super::provider::validate;
 use super::{unknown_type, Inner};
 use crate::codec;
@@ -66,9 +67,9 @@ impl<P: Provider> Inner<P> {
         let inner = Arc::clone(this);
         tokio::spawn(async move {
             let progress = ProgressSender::new(tx.clone());
-            let diags = match inner.run_action(&req, &progress).await {
-                Ok(d) => d,
-                Err(d) => d.into(),
+            let diags = match catch_panic("InvokeAction", inner.run_action(&req, &progress)).await {
+                Ok(Ok(d)) => d,
+                Ok(Err(d)) | Err(d) => d.into(),
             };
             let completed = pb::invoke_action::Event {
                 r#type: Some(pb::invoke_action::event::Type::Completed(

@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
 
+use super::panic_guard::catch_panic;
 use super::provider::validate;
 use super::{unknown_type, Inner};
 use crate::codec;
@@ -44,9 +45,9 @@ impl<P: Provider> Inner<P> {
         let (tx, rx) = mpsc::channel(EVENT_BUFFER);
         let inner = Arc::clone(this);
         tokio::spawn(async move {
-            let diags = match inner.run_list(req, tx.clone()).await {
-                Ok(d) => d,
-                Err(d) => d.into(),
+            let diags = match catch_panic("ListResource", inner.run_list(req, tx.clone())).await {
+                Ok(Ok(d)) => d,
+                Ok(Err(d)) | Err(d) => d.into(),
             };
             if !diags.is_empty() {
                 let event = pb::list_resource::Event {

@@ -11,6 +11,7 @@
 mod action;
 mod data_source;
 mod list;
+mod panic_guard;
 mod provider;
 mod resource;
 mod schema;
@@ -31,6 +32,7 @@ use crate::model::Model;
 use crate::provider::{Context, Provider};
 use crate::raw::{Action, DataSource, ListResource, Resource};
 use crate::schema::{BlockSchema, IdentitySchema, ResourceSchema};
+use panic_guard::guarded;
 
 /// Serves a [`Provider`] over tfplugin6. Cheap to clone; all clones share one state.
 pub struct FrameworkServer<P: Provider> {
@@ -284,111 +286,128 @@ impl<P: Provider> provider_server::Provider for FrameworkServer<P> {
         &self,
         _: Request<pb::get_metadata::Request>,
     ) -> ServerResult<pb::get_metadata::Response> {
-        Ok(Response::new(self.inner.get_metadata()))
+        guarded("GetMetadata", async { self.inner.get_metadata() }).await
     }
 
     async fn get_provider_schema(
         &self,
         _: Request<pb::get_provider_schema::Request>,
     ) -> ServerResult<pb::get_provider_schema::Response> {
-        Ok(Response::new(self.inner.get_provider_schema()))
+        guarded("GetProviderSchema", async {
+            self.inner.get_provider_schema()
+        })
+        .await
     }
 
     async fn validate_provider_config(
         &self,
         r: Request<pb::validate_provider_config::Request>,
     ) -> ServerResult<pb::validate_provider_config::Response> {
-        Ok(Response::new(
-            self.inner.validate_provider_config(r.into_inner()),
-        ))
+        guarded("ValidateProviderConfig", async {
+            self.inner.validate_provider_config(r.into_inner())
+        })
+        .await
     }
 
     async fn validate_resource_config(
         &self,
         r: Request<pb::validate_resource_config::Request>,
     ) -> ServerResult<pb::validate_resource_config::Response> {
-        Ok(Response::new(
-            self.inner.validate_resource_config(r.into_inner()),
-        ))
+        guarded("ValidateResourceConfig", async {
+            self.inner.validate_resource_config(r.into_inner())
+        })
+        .await
     }
 
     async fn validate_data_resource_config(
         &self,
         r: Request<pb::validate_data_resource_config::Request>,
     ) -> ServerResult<pb::validate_data_resource_config::Response> {
-        Ok(Response::new(
-            self.inner.validate_data_resource_config(r.into_inner()),
-        ))
+        guarded("ValidateDataResourceConfig", async {
+            self.inner.validate_data_resource_config(r.into_inner())
+        })
+        .await
     }
 
     async fn upgrade_resource_state(
         &self,
         r: Request<pb::upgrade_resource_state::Request>,
     ) -> ServerResult<pb::upgrade_resource_state::Response> {
-        Ok(Response::new(
-            self.inner.upgrade_resource_state(r.into_inner()),
-        ))
+        guarded("UpgradeResourceState", async {
+            self.inner.upgrade_resource_state(r.into_inner())
+        })
+        .await
     }
 
     async fn get_resource_identity_schemas(
         &self,
         _: Request<pb::get_resource_identity_schemas::Request>,
     ) -> ServerResult<pb::get_resource_identity_schemas::Response> {
-        Ok(Response::new(self.inner.get_resource_identity_schemas()))
+        guarded("GetResourceIdentitySchemas", async {
+            self.inner.get_resource_identity_schemas()
+        })
+        .await
     }
 
     async fn upgrade_resource_identity(
         &self,
         r: Request<pb::upgrade_resource_identity::Request>,
     ) -> ServerResult<pb::upgrade_resource_identity::Response> {
-        Ok(Response::new(
-            self.inner.upgrade_resource_identity(r.into_inner()),
-        ))
+        guarded("UpgradeResourceIdentity", async {
+            self.inner.upgrade_resource_identity(r.into_inner())
+        })
+        .await
     }
 
     async fn configure_provider(
         &self,
         r: Request<pb::configure_provider::Request>,
     ) -> ServerResult<pb::configure_provider::Response> {
-        Ok(Response::new(
-            self.inner.configure_provider(r.into_inner()).await,
-        ))
+        guarded(
+            "ConfigureProvider",
+            self.inner.configure_provider(r.into_inner()),
+        )
+        .await
     }
 
     async fn read_resource(
         &self,
         r: Request<pb::read_resource::Request>,
     ) -> ServerResult<pb::read_resource::Response> {
-        Ok(Response::new(
-            self.inner.read_resource(r.into_inner()).await,
-        ))
+        guarded("ReadResource", self.inner.read_resource(r.into_inner())).await
     }
 
     async fn plan_resource_change(
         &self,
         r: Request<pb::plan_resource_change::Request>,
     ) -> ServerResult<pb::plan_resource_change::Response> {
-        Ok(Response::new(
-            self.inner.plan_resource_change(r.into_inner()).await,
-        ))
+        guarded(
+            "PlanResourceChange",
+            self.inner.plan_resource_change(r.into_inner()),
+        )
+        .await
     }
 
     async fn apply_resource_change(
         &self,
         r: Request<pb::apply_resource_change::Request>,
     ) -> ServerResult<pb::apply_resource_change::Response> {
-        Ok(Response::new(
-            self.inner.apply_resource_change(r.into_inner()).await,
-        ))
+        guarded(
+            "ApplyResourceChange",
+            self.inner.apply_resource_change(r.into_inner()),
+        )
+        .await
     }
 
     async fn import_resource_state(
         &self,
         r: Request<pb::import_resource_state::Request>,
     ) -> ServerResult<pb::import_resource_state::Response> {
-        Ok(Response::new(
-            self.inner.import_resource_state(r.into_inner()).await,
-        ))
+        guarded(
+            "ImportResourceState",
+            self.inner.import_resource_state(r.into_inner()),
+        )
+        .await
     }
 
     async fn move_resource_state(
@@ -402,58 +421,71 @@ impl<P: Provider> provider_server::Provider for FrameworkServer<P> {
         &self,
         r: Request<pb::read_data_source::Request>,
     ) -> ServerResult<pb::read_data_source::Response> {
-        Ok(Response::new(
-            self.inner.read_data_source(r.into_inner()).await,
-        ))
+        guarded(
+            "ReadDataSource",
+            self.inner.read_data_source(r.into_inner()),
+        )
+        .await
     }
 
     async fn generate_resource_config(
         &self,
         r: Request<pb::generate_resource_config::Request>,
     ) -> ServerResult<pb::generate_resource_config::Response> {
-        Ok(Response::new(
-            self.inner.generate_resource_config(r.into_inner()),
-        ))
+        guarded("GenerateResourceConfig", async {
+            self.inner.generate_resource_config(r.into_inner())
+        })
+        .await
     }
 
     async fn validate_ephemeral_resource_config(
         &self,
         r: Request<pb::validate_ephemeral_resource_config::Request>,
     ) -> ServerResult<pb::validate_ephemeral_resource_config::Response> {
-        Ok(Response::new(
+        guarded("ValidateEphemeralResourceConfig", async {
             pb::validate_ephemeral_resource_config::Response {
                 diagnostics: unsupported::no_ephemeral(&r.into_inner().type_name),
-            },
-        ))
+            }
+        })
+        .await
     }
 
     async fn open_ephemeral_resource(
         &self,
         r: Request<pb::open_ephemeral_resource::Request>,
     ) -> ServerResult<pb::open_ephemeral_resource::Response> {
-        Ok(Response::new(pb::open_ephemeral_resource::Response {
-            diagnostics: unsupported::no_ephemeral(&r.into_inner().type_name),
-            ..Default::default()
-        }))
+        guarded("OpenEphemeralResource", async {
+            pb::open_ephemeral_resource::Response {
+                diagnostics: unsupported::no_ephemeral(&r.into_inner().type_name),
+                ..Default::default()
+            }
+        })
+        .await
     }
 
     async fn renew_ephemeral_resource(
         &self,
         r: Request<pb::renew_ephemeral_resource::Request>,
     ) -> ServerResult<pb::renew_ephemeral_resource::Response> {
-        Ok(Response::new(pb::renew_ephemeral_resource::Response {
-            diagnostics: unsupported::no_ephemeral(&r.into_inner().type_name),
-            ..Default::default()
-        }))
+        guarded("RenewEphemeralResource", async {
+            pb::renew_ephemeral_resource::Response {
+                diagnostics: unsupported::no_ephemeral(&r.into_inner().type_name),
+                ..Default::default()
+            }
+        })
+        .await
     }
 
     async fn close_ephemeral_resource(
         &self,
         r: Request<pb::close_ephemeral_resource::Request>,
     ) -> ServerResult<pb::close_ephemeral_resource::Response> {
-        Ok(Response::new(pb::close_ephemeral_resource::Response {
-            diagnostics: unsupported::no_ephemeral(&r.into_inner().type_name),
-        }))
+        guarded("CloseEphemeralResource", async {
+            pb::close_ephemeral_resource::Response {
+                diagnostics: unsupported::no_ephemeral(&r.into_inner().type_name),
+            }
+        })
+        .await
     }
 
     type ListResourceStream = ReceiverStream<Result<pb::list_resource::Event, Status>>;
@@ -472,25 +504,30 @@ impl<P: Provider> provider_server::Provider for FrameworkServer<P> {
         &self,
         r: Request<pb::validate_list_resource_config::Request>,
     ) -> ServerResult<pb::validate_list_resource_config::Response> {
-        Ok(Response::new(
-            self.inner.validate_list_resource_config(r.into_inner()),
-        ))
+        guarded("ValidateListResourceConfig", async {
+            self.inner.validate_list_resource_config(r.into_inner())
+        })
+        .await
     }
 
     async fn get_functions(
         &self,
         _: Request<pb::get_functions::Request>,
     ) -> ServerResult<pb::get_functions::Response> {
-        Ok(Response::new(pb::get_functions::Response::default()))
+        guarded("GetFunctions", async {
+            pb::get_functions::Response::default()
+        })
+        .await
     }
 
     async fn call_function(
         &self,
         r: Request<pb::call_function::Request>,
     ) -> ServerResult<pb::call_function::Response> {
-        Ok(Response::new(unsupported::call_function(
-            &r.into_inner().name,
-        )))
+        guarded("CallFunction", async {
+            unsupported::call_function(&r.into_inner().name)
+        })
+        .await
     }
 
     async fn validate_state_store_config(
@@ -555,7 +592,7 @@ impl<P: Provider> provider_server::Provider for FrameworkServer<P> {
         &self,
         r: Request<pb::plan_action::Request>,
     ) -> ServerResult<pb::plan_action::Response> {
-        Ok(Response::new(self.inner.plan_action(r.into_inner()).await))
+        guarded("PlanAction", self.inner.plan_action(r.into_inner())).await
     }
 
     type InvokeActionStream = ReceiverStream<Result<pb::invoke_action::Event, Status>>;
@@ -574,16 +611,17 @@ impl<P: Provider> provider_server::Provider for FrameworkServer<P> {
         &self,
         r: Request<pb::validate_action_config::Request>,
     ) -> ServerResult<pb::validate_action_config::Response> {
-        Ok(Response::new(
-            self.inner.validate_action_config(r.into_inner()),
-        ))
+        guarded("ValidateActionConfig", async {
+            self.inner.validate_action_config(r.into_inner())
+        })
+        .await
     }
 
     async fn stop_provider(
         &self,
         _: Request<pb::stop_provider::Request>,
     ) -> ServerResult<pb::stop_provider::Response> {
-        Ok(Response::new(self.inner.stop_provider()))
+        guarded("StopProvider", async { self.inner.stop_provider() }).await
     }
 }
 

@@ -33,6 +33,8 @@ struct Knobs {
     gone: bool,
     /// create waits until its context ends, then returns the object with an error.
     hang_in_create: bool,
+    /// read panics.
+    panic_in_read: bool,
 }
 
 struct Client {
@@ -206,7 +208,12 @@ impl Resource<Arc<Client>> for Thing {
         c: &Arc<Client>,
         current: &ThingModel,
     ) -> (Option<ThingModel>, Diagnostics) {
-        if c.knobs.lock().unwrap().gone {
+        let (gone, panics) = {
+            let knobs = c.knobs.lock().unwrap();
+            (knobs.gone, knobs.panic_in_read)
+        };
+        assert!(!panics, "read exploded");
+        if gone {
             return (None, Diagnostics::new());
         }
         (Some(current.clone()), Diagnostics::new())
@@ -346,6 +353,9 @@ impl Action<Arc<Client>> for Poke {
         progress: &ProgressSender,
     ) -> Diagnostics {
         progress.send(format!("poking {}", config.target)).await;
+        if config.target == "panic" {
+            panic!("poke exploded on {}", config.target);
+        }
         progress.send("done poking").await;
         let mut d = Diagnostics::new();
         d.warning("Poked", config.target.clone());
@@ -747,6 +757,59 @@ async fn read_returns_state_or_null_when_gone() {
     let resp = read(s).await;
     assert!(resp.diagnostics.is_empty());
     assert_eq!(undv(&resp.new_state, &ty), Value::Null);
+}
+
+#[tokio::test]
+async fn a_panicking_handler_becomes_an_error_diagnostic_and_the_server_keeps_serving() {
+    let (s, c) = configured().await;
+    let read = |s: FrameworkServer<TestProvider>| async move {
+        s.read_resource(Request::new(pb::read_resource::Request {
+            type_name: "test_thing".into(),
+            current_state: Some(dv(&prior_state(), &thing_type())),
+            ..Default::default()
+        }))
+        .await
+        .expect("a response, not a dead call")
+        .into_inner()
+    };
+    c.knobs.lock().unwrap().panic_in_read = true;
+    let resp = read(s.clone()).await;
+    assert_eq!(resp.diagnostics.len(), 1, "{:?}", resp.diagnostics);
+    let d = &resp.diagnostics[0];
+    assert_eq!(d.severity, pb::diagnostic::Severity::Error as i32);
+    assert_eq!(d.summary, "Provider panicked");
+    assert!(d.detail.contains("ReadResource"), "{}", d.detail);
+    assert!(d.detail.contains("read exploded"), "{}", d.detail);
+
+    // The same server answers the next call normally.
+    c.knobs.lock().unwrap().panic_in_read = false;
+    let resp = read(s.clone()).await;
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+
+    // A panic in a streaming RPC's task ends its stream with the diagnostic.
+    let ty = Type::object([("target", Type::String)]);
+    let config = object([("target", Value::string("panic"))]);
+    let mut stream = s
+        .invoke_action(Request::new(pb::invoke_action::Request {
+            action_type: "test_poke".into(),
+            config: Some(dv(&config, &ty)),
+            client_capabilities: None,
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut last = None;
+    while let Some(e) = stream.next().await {
+        last = e.unwrap().r#type;
+    }
+    let Some(pb::invoke_action::event::Type::Completed(done)) = last else {
+        panic!("no Completed event: {last:?}");
+    };
+    assert_eq!(done.diagnostics[0].summary, "Provider panicked");
+    assert!(done.diagnostics[0].detail.contains("InvokeAction"));
+    assert!(done.diagnostics[0]
+        .detail
+        .contains("poke exploded on panic"));
 }
 
 #[tokio::test]
