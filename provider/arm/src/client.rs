@@ -5,12 +5,21 @@
 //! as the cancellation token fires — in-flight requests included — so a Terraform stop is
 //! honoured promptly. Tokens are requested per attempt from a cache, so a token that expires
 //! during a long backoff is refreshed before the next attempt.
+//!
+//! While retrying, it remembers whether any attempt may have reached ARM (an answer of 5xx or
+//! 408, a transport failure after sending, cancellation in flight). A write that then fails is
+//! returned as [`ArmError::MayHaveWritten`], whatever the last attempt said: a 412 or 409 on a
+//! retry can be the first attempt's own effect. URLs are resolved and shown by [`crate::urls`]:
+//! only the configured endpoint is ever sent our token, and messages carry paths, not queries.
 
 use crate::credentials::{error_chain, Credentials, TokenSource};
 use crate::environment::{CloudEnvironment, Endpoints};
-use crate::error::{ArmError, ServiceError};
+use crate::error::{is_write, ArmError, ServiceError};
+use crate::headers::{self, RateLimitRemaining};
+use crate::lro::PollPolicy;
 use crate::retry::{self, RetryPolicy};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE, RETRY_AFTER};
+use crate::urls;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -23,16 +32,6 @@ pub use reqwest::Method;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 const READ_TIMEOUT: Duration = Duration::from_secs(120);
-
-/// Query parameters shown in logs and errors; all others are redacted (they may carry tokens).
-const LOGGED_QUERY_PARAMS: &[&str] = &[
-    "api-version",
-    "$expand",
-    "$filter",
-    "$top",
-    "$select",
-    "$orderby",
-];
 
 /// Everything needed to build an [`ArmClient`].
 #[derive(Clone, Debug)]
@@ -48,12 +47,12 @@ pub struct ArmConfig {
     /// Sent as `User-Agent`, e.g. `terraform-provider-hotpatch/0.1.0` (see [`user_agent`]).
     pub user_agent: String,
     pub retry: RetryPolicy,
-    /// Wait between LRO polls when the service sends no `Retry-After`.
-    pub poll_interval: Duration,
+    /// How long-running operations are polled.
+    pub polling: PollPolicy,
 }
 
 impl ArmConfig {
-    /// Public cloud, default retry policy, 2 s poll interval.
+    /// Public cloud, default retry and polling policies.
     pub fn new(credentials: Credentials, user_agent: impl Into<String>) -> Self {
         ArmConfig {
             environment: CloudEnvironment::Public,
@@ -63,7 +62,7 @@ impl ArmConfig {
             credentials,
             user_agent: user_agent.into(),
             retry: RetryPolicy::default(),
-            poll_interval: Duration::from_secs(2),
+            polling: PollPolicy::default(),
         }
     }
 }
@@ -76,8 +75,8 @@ pub fn user_agent(product: &str, version: &str) -> String {
 
 /// One ARM request. `path` is an ARM path (`/subscriptions/...`, optionally with a query) joined
 /// to the resource manager endpoint, or an absolute URL on that same endpoint (a `nextLink` or a
-/// monitor URL, used verbatim).
-#[derive(Clone, Debug)]
+/// monitor URL, used verbatim); see [`crate::urls`].
+#[derive(Clone)]
 pub struct ArmRequest {
     pub method: Method,
     pub path: String,
@@ -144,21 +143,43 @@ impl ArmRequest {
     }
 }
 
+/// Shows what a request is without its query (skip tokens) or body.
+impl std::fmt::Debug for ArmRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArmRequest")
+            .field("method", &self.method)
+            .field("path", &urls::shown_raw(&self.path))
+            .field("api_version", &self.api_version)
+            .field("body_len", &self.body.as_ref().map(Vec::len))
+            .field(
+                "headers",
+                &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .field("idempotent", &self.idempotent)
+            .finish()
+    }
+}
+
 /// A successful response, fully read.
 #[derive(Clone, Debug)]
 pub struct ArmResponse {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
-    /// Request URL, query values redacted.
+    /// Request path and api-version (see [`crate::urls::shown`]), for messages.
     pub url: String,
     pub method: Method,
 }
 
 impl ArmResponse {
-    /// A header as a string, if present and valid UTF-8.
+    /// A header as a string, if present and printable ASCII.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
+        headers::text(&self.headers, name)
+    }
+
+    /// The subscription's remaining read/write budget as this response reported it.
+    pub fn rate_limit_remaining(&self) -> RateLimitRemaining {
+        RateLimitRemaining::of(&self.headers)
     }
 
     /// `x-ms-request-id`.
@@ -188,7 +209,7 @@ pub(crate) fn decode<T: DeserializeOwned>(
         method: method.to_string(),
         url: url.to_string(),
         message: e.to_string(),
-        body: String::from_utf8_lossy(&body[..body.len().min(4096)]).into_owned(),
+        body: crate::error::kept_body(body),
     })
 }
 
@@ -205,7 +226,7 @@ pub(crate) struct Inner {
     pub(crate) endpoints: Endpoints,
     tokens: TokenSource,
     pub(crate) retry: RetryPolicy,
-    pub(crate) poll_interval: Duration,
+    pub(crate) polling: PollPolicy,
 }
 
 impl std::fmt::Debug for ArmClient {
@@ -287,7 +308,7 @@ impl ArmClient {
                 endpoints,
                 tokens,
                 retry,
-                poll_interval: config.poll_interval,
+                polling: config.polling,
             }),
             cancel,
         })
@@ -311,34 +332,9 @@ impl ArmClient {
         &self.inner.endpoints
     }
 
-    /// Resolves `path` (ARM path or same-endpoint absolute URL) and adds the api-version.
+    /// Resolves `path` (see [`crate::urls::resolve`]) and adds the api-version.
     pub(crate) fn resolve(&self, path: &str, api_version: Option<&str>) -> Result<Url, ArmError> {
-        let base = &self.inner.endpoints.resource_manager;
-        let mut url = if path.starts_with('/') {
-            let joined = format!("{}{}", base.as_str().trim_end_matches('/'), path);
-            Url::parse(&joined)
-                .map_err(|e| ArmError::Config(format!("invalid ARM path {path:?}: {e}")))?
-        } else {
-            let url = Url::parse(path).map_err(|e| ArmError::Protocol {
-                url: path.to_string(),
-                message: format!("not an absolute URL: {e}"),
-            })?;
-            let same_origin = url.scheme() == "https"
-                && url
-                    .host_str()
-                    .zip(base.host_str())
-                    .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
-                && url.port_or_known_default() == base.port_or_known_default();
-            if !same_origin {
-                return Err(ArmError::Protocol {
-                    url: redact_url(&url),
-                    message: format!(
-                        "refusing to follow a URL outside the resource manager endpoint {base}"
-                    ),
-                });
-            }
-            url
-        };
+        let mut url = urls::resolve(&self.inner.endpoints.resource_manager, path)?;
         if let Some(v) = api_version {
             if !url.query_pairs().any(|(k, _)| k == "api-version") {
                 url.query_pairs_mut().append_pair("api-version", v);
@@ -350,16 +346,19 @@ impl ArmClient {
     /// Sends one request with retries. Non-2xx answers become [`ArmError::Service`].
     pub async fn send(&self, request: ArmRequest) -> Result<ArmResponse, ArmError> {
         let url = self.resolve(&request.path, request.api_version.as_deref())?;
-        self.execute(&request, url).await
+        self.execute(&request, url, None).await
     }
 
+    /// Sends `request` to `url`, retrying per the policy; no retry wait is started that would
+    /// end after `deadline`.
     pub(crate) async fn execute(
         &self,
         request: &ArmRequest,
         url: Url,
+        deadline: Option<Instant>,
     ) -> Result<ArmResponse, ArmError> {
         let policy = &self.inner.retry;
-        let shown_url = redact_url(&url);
+        let shown_url = urls::shown(&url);
         let mut waited = Duration::ZERO;
         let mut attempt: u32 = 0;
         // Our own id for this request, kept across its retries (as the Azure SDKs do), so a
@@ -367,14 +366,23 @@ impl ArmClient {
         let client_request_id = uuid::Uuid::new_v4().to_string();
         // Failures other than throttling; only these count against `max_attempts`.
         let mut failures: u32 = 0;
+        // Whether any attempt so far may have been processed by ARM.
+        let mut reached = false;
+        let outcome = |err: ArmError, reached: bool| {
+            if reached && is_write(&request.method) {
+                err.after_send()
+            } else {
+                err
+            }
+        };
         loop {
             attempt += 1;
-            let outcome = self
+            let result = self
                 .attempt(request, &url, &shown_url, &client_request_id, attempt)
                 .await;
-            let (err, retry_after) = match outcome {
-                Ok(resp) if (200..300).contains(&resp.status) => return Ok(resp),
-                Ok(resp) => {
+            let (err, retry_after) = match result {
+                Attempt::Answered(resp) if (200..300).contains(&resp.status) => return Ok(resp),
+                Attempt::Answered(resp) => {
                     let err = ServiceError::from_response(
                         resp.status,
                         request.method.as_str(),
@@ -384,38 +392,37 @@ impl ArmClient {
                             .map(str::to_string),
                         &resp.body,
                     );
+                    reached |= retry::may_have_processed(err.status);
                     let may_retry = retry::is_retryable_status(err.status, &err.error)
                         && (request.idempotent || retry::rejected_unprocessed(err.status));
                     // Resource Graph throttles per user and says when its quota resets
                     // instead of sending Retry-After.
                     let retry_after = resp
-                        .header(RETRY_AFTER.as_str())
-                        .and_then(|v| retry::parse_retry_after(v, SystemTime::now()))
+                        .header(headers::RETRY_AFTER)
+                        .and_then(|v| headers::retry_after(v, SystemTime::now()))
                         .or_else(|| crate::resourcegraph::Quota::of(&resp).wait());
+                    let err = ArmError::Service(Box::new(err));
                     if !may_retry {
-                        return Err(ArmError::Service(Box::new(err)));
+                        return Err(outcome(err, reached));
                     }
-                    (ArmError::Service(Box::new(err)), retry_after)
+                    (err, retry_after)
                 }
-                Err(ArmError::Transport {
-                    method,
-                    url,
-                    message,
-                    not_sent,
-                }) => {
-                    let retryable = (request.idempotent || not_sent) && !is_tls_failure(&message);
-                    let err = ArmError::Transport {
-                        method,
-                        url,
-                        message,
-                        not_sent,
+                Attempt::Failed {
+                    error,
+                    reached: this_reached,
+                } => {
+                    reached |= this_reached;
+                    let retryable = match &error {
+                        ArmError::Transport {
+                            message, not_sent, ..
+                        } => (request.idempotent || *not_sent) && !is_tls_failure(message),
+                        _ => false,
                     };
                     if !retryable {
-                        return Err(err);
+                        return Err(outcome(error, reached));
                     }
-                    (err, None)
+                    (error, None)
                 }
-                Err(other) => return Err(other),
             };
             // A 429 means "not now", not "broken": under a busy token bucket a request can
             // lose the race for fresh tokens many times in a row, so throttling is bounded by
@@ -424,13 +431,22 @@ impl ArmClient {
                 failures += 1;
                 if failures >= policy.max_attempts {
                     tracing::debug!(attempt, "giving up after the maximum number of attempts");
-                    return Err(err);
+                    return Err(outcome(err, reached));
                 }
             }
             let delay = policy.delay(attempt, retry_after);
-            if waited + delay > policy.max_total_wait {
+            if waited.saturating_add(delay) > policy.max_total_wait {
                 tracing::debug!(?delay, ?waited, "giving up: retry wait budget exhausted");
-                return Err(err);
+                return Err(outcome(err, reached));
+            }
+            let past_deadline = deadline.is_some_and(|d| {
+                Instant::now()
+                    .checked_add(delay)
+                    .is_none_or(|wake| wake > d)
+            });
+            if past_deadline {
+                tracing::debug!(?delay, "giving up: the retry would end after the deadline");
+                return Err(outcome(err, reached));
             }
             tracing::debug!(
                 method = %request.method,
@@ -441,7 +457,9 @@ impl ArmClient {
                 error = %err,
                 "retrying ARM request"
             );
-            retry::sleep(&self.cancel, delay).await?;
+            if let Err(cancelled) = retry::sleep(&self.cancel, delay).await {
+                return Err(outcome(cancelled, reached));
+            }
             waited += delay;
         }
     }
@@ -453,14 +471,21 @@ impl ArmClient {
         shown_url: &str,
         client_request_id: &str,
         attempt: u32,
-    ) -> Result<ArmResponse, ArmError> {
+    ) -> Attempt {
+        let not_sent = |error| Attempt::Failed {
+            error,
+            reached: false,
+        };
         if self.cancel.is_cancelled() {
-            return Err(ArmError::Cancelled);
+            return not_sent(ArmError::Cancelled);
         }
         let token = tokio::select! {
             biased;
-            _ = self.cancel.cancelled() => return Err(ArmError::Cancelled),
-            t = self.inner.tokens.token() => t?,
+            _ = self.cancel.cancelled() => return not_sent(ArmError::Cancelled),
+            t = self.inner.tokens.token() => match t {
+                Ok(t) => t,
+                Err(e) => return not_sent(e),
+            },
         };
         let mut builder = self
             .inner
@@ -496,7 +521,11 @@ impl ArmClient {
         };
         let result = tokio::select! {
             biased;
-            _ = self.cancel.cancelled() => return Err(ArmError::Cancelled),
+            // The request may already be with ARM.
+            _ = self.cancel.cancelled() => return Attempt::Failed {
+                error: ArmError::Cancelled,
+                reached: true,
+            },
             r = exchange => r,
         };
         match result {
@@ -517,10 +546,12 @@ impl ArmClient {
                     elapsed_ms = started.elapsed().as_millis() as u64,
                     "ARM response"
                 );
-                Ok(resp)
+                Attempt::Answered(resp)
             }
             Err(e) => {
-                let message = error_chain(&e);
+                let not_sent = e.is_connect();
+                // reqwest's message names the whole URL, query included; ours names the path.
+                let message = error_chain(&e.without_url());
                 tracing::debug!(
                     method = %request.method,
                     url = %shown_url,
@@ -528,12 +559,15 @@ impl ArmClient {
                     error = %message,
                     "ARM request failed"
                 );
-                Err(ArmError::Transport {
-                    method: request.method.to_string(),
-                    url: shown_url.to_string(),
-                    not_sent: e.is_connect(),
-                    message,
-                })
+                Attempt::Failed {
+                    error: ArmError::Transport {
+                        method: request.method.to_string(),
+                        url: shown_url.to_string(),
+                        not_sent,
+                        message,
+                    },
+                    reached: !not_sent,
+                }
             }
         }
     }
@@ -630,27 +664,12 @@ fn is_tls_failure(message: &str) -> bool {
     m.contains("certificate") || m.contains("invalidcertificate") || m.contains("handshake")
 }
 
-/// The URL with query values redacted except well-known harmless ones.
-pub(crate) fn redact_url(url: &Url) -> String {
-    let mut shown = url.clone();
-    if url.query().is_some() {
-        let pairs: Vec<(String, String)> = url
-            .query_pairs()
-            .map(|(k, v)| {
-                let keep = LOGGED_QUERY_PARAMS
-                    .iter()
-                    .any(|p| p.eq_ignore_ascii_case(&k));
-                let v = if keep {
-                    v.into_owned()
-                } else {
-                    "REDACTED".into()
-                };
-                (k.into_owned(), v)
-            })
-            .collect();
-        shown.query_pairs_mut().clear().extend_pairs(pairs);
-    }
-    shown.to_string()
+/// How one attempt ended.
+enum Attempt {
+    /// ARM answered (any status).
+    Answered(ArmResponse),
+    /// No answer; `reached` tells whether the request may have reached ARM anyway.
+    Failed { error: ArmError, reached: bool },
 }
 
 #[cfg(test)]
@@ -658,11 +677,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn redacts_query_values() {
-        let u = Url::parse("https://h/x?api-version=1&sig=secret&$skiptoken=abc").unwrap();
-        let s = redact_url(&u);
-        assert!(s.contains("api-version=1"));
-        assert!(!s.contains("secret"));
-        assert!(!s.contains("abc"));
+    fn request_debug_shows_no_query_or_body() {
+        let req = ArmRequest::get_url("https://h/next?api-version=1&$skiptoken=SECRET")
+            .json(&serde_json::json!({"password": "hunter2"}))
+            .unwrap();
+        let shown = format!("{req:?}");
+        assert!(shown.contains("/next?api-version=1"), "{shown}");
+        assert!(
+            !shown.contains("SECRET") && !shown.contains("hunter2"),
+            "{shown}"
+        );
     }
 }

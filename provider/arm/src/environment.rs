@@ -51,20 +51,31 @@ impl fmt::Display for CloudEnvironment {
     }
 }
 
+/// Accepts the names users write and the names the Azure CLI and SDKs use (case-insensitive);
+/// empty means public.
 impl FromStr for CloudEnvironment {
     type Err = ArmError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
-            "" | "public" | "azurepubliccloud" => Ok(CloudEnvironment::Public),
-            "usgovernment" | "azureusgovernmentcloud" | "usgov" => {
+            "" | "public" | "azurecloud" | "azurepubliccloud" => Ok(CloudEnvironment::Public),
+            "usgovernment" | "usgov" | "azureusgovernment" | "azureusgovernmentcloud" => {
                 Ok(CloudEnvironment::UsGovernment)
             }
-            "china" | "azurechinacloud" => Ok(CloudEnvironment::China),
+            "china" | "azurechina" | "azurechinacloud" => Ok(CloudEnvironment::China),
             other => Err(ArmError::Config(format!(
                 "unknown environment {other:?}: expected public, usgovernment or china"
             ))),
         }
     }
+}
+
+/// Parses an endpoint override (`what` names it in the error): an https URL with a host,
+/// because bearer tokens travel to it.
+pub fn parse_endpoint(what: &str, raw: &str) -> Result<Url, ArmError> {
+    let url = Url::parse(raw.trim())
+        .map_err(|e| ArmError::Config(format!("{what} {raw:?} is not a URL: {e}")))?;
+    require_https(what, &url)?;
+    Ok(url)
 }
 
 /// The endpoints in effect after applying overrides.

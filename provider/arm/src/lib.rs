@@ -10,18 +10,23 @@ pub mod client;
 pub mod credentials;
 pub mod environment;
 pub mod error;
+pub mod headers;
 pub mod lro;
 pub mod models;
 pub mod paging;
 pub mod resource_id;
 pub mod resourcegraph;
 pub mod retry;
+pub mod urls;
 
 pub use client::{user_agent, ArmClient, ArmConfig, ArmRequest, ArmResponse, Method};
 pub use credentials::{Credentials, OidcToken, Secret};
-pub use environment::{CloudEnvironment, Endpoints};
-pub use error::{ArmError, OperationError, ServiceError};
-pub use lro::{FinalState, LroOptions, LroProgress, OperationStatus, ProgressFn};
+pub use environment::{parse_endpoint, CloudEnvironment, Endpoints};
+pub use error::{ArmError, OperationError, ServiceError, Unfinished, UnfinishedOperation};
+pub use headers::RateLimitRemaining;
+pub use lro::{
+    FinalState, LroOptions, LroProgress, OperationStatus, PollPolicy, ProgressFn, StatusKind,
+};
 pub use models::common::ErrorDetail;
 pub use paging::Page;
 pub use resource_id::{ResourceId, ResourceIdError};

@@ -8,7 +8,7 @@
 use crate::error::ArmError;
 use crate::models::common::ErrorDetail;
 use rand::Rng;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 /// Retry limits.
@@ -54,7 +54,7 @@ impl RetryPolicy {
         } else {
             rand::rng().random_range(0..=jitter_ms)
         };
-        half + Duration::from_millis(extra)
+        half.saturating_add(Duration::from_millis(extra))
     }
 
     /// The wait before the next attempt: the server's `Retry-After` (capped) plus a little
@@ -69,31 +69,13 @@ impl RetryPolicy {
                 let d = d.min(self.max_retry_after);
                 let spread = (d / 5).max(Duration::from_millis(100));
                 let spread_ms = u64::try_from(spread.as_millis()).unwrap_or(u64::MAX);
-                d + Duration::from_millis(rand::rng().random_range(0..=spread_ms))
+                d.saturating_add(Duration::from_millis(
+                    rand::rng().random_range(0..=spread_ms),
+                ))
             }
             None => self.backoff(retry),
         }
     }
-}
-
-/// Parses a `Retry-After` value: delta-seconds or an HTTP date (relative to `now`).
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let v = value.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    if let Ok(secs) = v.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Some(Duration::from_secs_f64(secs));
-        }
-        return None;
-    }
-    let fmt = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    let at = time::PrimitiveDateTime::parse(v, &fmt).ok()?.assume_utc();
-    let at = SystemTime::from(at);
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// ARM error codes that mean "another operation holds the resource; try again later".
@@ -140,6 +122,12 @@ pub fn rejected_unprocessed(status: u16) -> bool {
     status == 429
 }
 
+/// Whether an answer with `status` leaves open that ARM processed the request: a server error
+/// (or 408) can come after the work was done, while a 4xx is a refusal of the request as sent.
+pub fn may_have_processed(status: u16) -> bool {
+    status >= 500 || status == 408
+}
+
 /// Sleeps for `d`, returning [`ArmError::Cancelled`] as soon as `cancel` fires.
 pub(crate) async fn sleep(cancel: &CancellationToken, d: Duration) -> Result<(), ArmError> {
     if d.is_zero() {
@@ -159,22 +147,6 @@ pub(crate) async fn sleep(cancel: &CancellationToken, d: Duration) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_forms() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777);
-        assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now),
-            Some(Duration::from_secs(10))
-        );
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:27 GMT", now),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("soon", now), None);
-        assert_eq!(parse_retry_after("-1", now), None);
-    }
 
     #[test]
     fn backoff_is_bounded_and_grows() {
@@ -239,5 +211,24 @@ mod tests {
             &d("RetryableErrorDueToAnotherOperation", "")
         ));
         assert!(!is_retryable_status(400, &d("BadRequest", "retry")));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn delays_are_total_and_bounded(
+            retry in proptest::prelude::any::<u32>(),
+            hint_ms in proptest::prelude::any::<u64>(),
+            max_ms in proptest::prelude::any::<u64>(),
+        ) {
+            let p = RetryPolicy {
+                max_retry_after: Duration::from_millis(max_ms),
+                max_backoff: Duration::from_millis(max_ms),
+                initial_backoff: Duration::from_millis(max_ms / 3),
+                ..Default::default()
+            };
+            let d = p.delay(retry, Some(Duration::from_millis(hint_ms)));
+            proptest::prop_assert!(d >= Duration::from_millis(hint_ms.min(max_ms)));
+            let _ = p.delay(retry, None);
+        }
     }
 }

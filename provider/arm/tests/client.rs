@@ -271,23 +271,6 @@ async fn post_is_not_retried_after_reaching_the_server() {
     assert_eq!(server.arm_requests().len(), 2);
 }
 
-#[derive(Debug)]
-struct FixedToken;
-
-#[async_trait::async_trait]
-impl azure_core::credentials::TokenCredential for FixedToken {
-    async fn get_token(
-        &self,
-        _: &[&str],
-        _: Option<azure_core::credentials::TokenRequestOptions<'_>>,
-    ) -> azure_core::Result<azure_core::credentials::AccessToken> {
-        Ok(azure_core::credentials::AccessToken::new(
-            TOKEN,
-            time::OffsetDateTime::now_utc() + time::Duration::hours(1),
-        ))
-    }
-}
-
 #[tokio::test]
 async fn post_is_retried_when_the_connection_was_refused() {
     // Reserve a port, free it, and only start listening after the client's first attempts fail.
@@ -621,4 +604,95 @@ async fn raw_send_passes_headers() {
     let resp = server.client().send(req).await.unwrap();
     let v: Value = resp.json().unwrap();
     assert_eq!(v["ifMatch"], "\"etag-1\"");
+}
+
+#[tokio::test]
+async fn absurd_retry_after_values_are_clamped_not_fatal() {
+    for value in ["1e20", "12345678901234567890123", "-5", "garbage", "NaN"] {
+        let n = counter();
+        let c = n.clone();
+        let server = TestServer::start(move |_, _| {
+            if c.fetch_add(1, Ordering::SeqCst) == 0 {
+                Reply::json(429, json!({"error": {"code": "TooManyRequests"}}))
+                    .header("Retry-After", value)
+            } else {
+                Reply::json(200, json!({"ok": true}))
+            }
+        })
+        .await;
+        let mut config = server.config();
+        config.retry.max_retry_after = Duration::from_millis(200);
+        let client = armclient::ArmClient::new(config, CancellationToken::new()).unwrap();
+        let v: Value = client.get(MACHINE, API).await.unwrap();
+        assert_eq!(v["ok"], true, "{value}");
+        assert_eq!(server.arm_requests().len(), 2, "{value}");
+    }
+}
+
+#[tokio::test]
+async fn remaining_rate_limit_budget_is_exposed() {
+    let server = TestServer::start(|_, _| {
+        Reply::json(200, json!({}))
+            .header("x-ms-ratelimit-remaining-subscription-reads", "11998")
+            .header("x-ms-ratelimit-remaining-subscription-writes", "lots")
+    })
+    .await;
+    let resp = server
+        .client()
+        .send(ArmRequest::new(Method::GET, MACHINE, API))
+        .await
+        .unwrap();
+    let budget = resp.rate_limit_remaining();
+    assert_eq!(budget.subscription_reads, Some(11998));
+    assert_eq!(budget.subscription_writes, None);
+}
+
+#[tokio::test]
+async fn errors_name_the_path_never_the_query() {
+    // A service error on a nextLink whose skip token must stay out of messages.
+    let server = TestServer::start(|r, base| {
+        if r.path() == "/next" {
+            Reply::json(400, json!({"error": {"code": "BadRequest", "message": "no"}}))
+        } else {
+            Reply::json(
+                200,
+                json!({"value": [], "nextLink": format!("{base}/next?api-version={API}&%24skiptoken=SKIPSECRET&sig=SIGSECRET")}),
+            )
+        }
+    })
+    .await;
+    let err = server
+        .client()
+        .list::<Value>(MACHINE, API)
+        .await
+        .unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(text.contains(&format!("/next?api-version={API}")), "{text}");
+    assert!(
+        !text.contains("SECRET") && !text.contains("127.0.0.1"),
+        "{text}"
+    );
+
+    // A transport failure: reqwest's own message names the full URL.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            drop(socket);
+        }
+    });
+    let mut config = armclient::ArmConfig::new(Credentials::Custom(Arc::new(FixedToken)), "t/1");
+    config.resource_manager_endpoint = Some(format!("https://127.0.0.1:{port}/").parse().unwrap());
+    config.retry.max_attempts = 1;
+    let client = armclient::ArmClient::new(config, CancellationToken::new()).unwrap();
+    let err = client
+        .send(ArmRequest::get_url(format!(
+            "https://127.0.0.1:{port}/x?api-version=1&%24skiptoken=SKIPSECRET"
+        )))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ArmError::Transport { .. }), "{err:?}");
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("SECRET"), "{text}");
+    assert!(text.contains("/x?api-version=1"), "{text}");
 }

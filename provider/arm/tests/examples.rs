@@ -1,14 +1,37 @@
 //! Every official HybridCompute example deserializes into the typed models, and what the
 //! provider echoes back (license profiles) loses nothing.
+//!
+//! The examples live beside the repository (`<repo>/../shared/arm/examples`), not in it, so
+//! the check cannot always run. When they are missing, the test fails if the environment
+//! variable `CI` is set (to anything but empty, `0` or `false`): CI must check them. Elsewhere
+//! it reports the skip on the terminal and passes. The report is written to the process's
+//! stderr handle directly, because the test harness swallows `eprintln!` output of passing
+//! tests.
 
 use armclient::models::hybridcompute::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
+use std::io::Write;
 use std::path::PathBuf;
 
-fn examples_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/arm/examples")
+/// The examples folder, or `None` after reporting (or failing, under CI) that it is missing.
+fn examples_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/arm/examples");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    let reason = format!(
+        "{} is missing, so the official HybridCompute examples were NOT checked",
+        dir.display()
+    );
+    let in_ci = std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"));
+    assert!(!in_ci, "{reason} (CI is set, so this is a failure)");
+    let _ = writeln!(
+        std::io::stderr(),
+        "\nSKIPPED official_hybridcompute_examples_deserialize: {reason}; with CI=1 this fails.\n"
+    );
+    None
 }
 
 fn strip_nulls(v: &Value) -> Value {
@@ -45,11 +68,10 @@ fn lossless<T: DeserializeOwned + Serialize + PartialEq + std::fmt::Debug>(what:
 
 #[test]
 fn official_hybridcompute_examples_deserialize() {
-    let dir = examples_dir();
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("note: {} not found; skipping example checks", dir.display());
+    let Some(dir) = examples_dir() else {
         return;
     };
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     let mut checked = 0;
     for entry in entries {
         let path = entry.unwrap().path();

@@ -299,3 +299,184 @@ async fn paging_follows_next_link_verbatim() {
         .unwrap();
     assert_eq!(pages.len(), 3);
 }
+
+/// PUT accepted with an `Azure-AsyncOperation` monitor whose n-th poll (0-based) gets `monitor(n)`.
+async fn accepted_then(monitor: impl Fn(usize) -> Reply + Send + Sync + 'static) -> TestServer {
+    let polls = Arc::new(AtomicUsize::new(0));
+    TestServer::start(move |r, base| match r.method.as_str() {
+        "PUT" => Reply::new(201).header(
+            "Azure-AsyncOperation",
+            &format!("{base}/ops/1?api-version={API}"),
+        ),
+        _ if r.path() == "/ops/1" => monitor(polls.fetch_add(1, Ordering::SeqCst)),
+        _ => Reply::json(
+            200,
+            json!({"properties": {"provisioningState": "Succeeded"}}),
+        ),
+    })
+    .await
+}
+
+fn put_request() -> ArmRequest {
+    ArmRequest::new(Method::PUT, lp(), API)
+        .json(&json!({}))
+        .unwrap()
+}
+
+fn poll_times(server: &TestServer) -> Vec<Instant> {
+    server
+        .arm_requests()
+        .iter()
+        .filter(|r| r.path() == "/ops/1")
+        .map(|r| r.at)
+        .collect()
+}
+
+#[tokio::test]
+async fn retry_after_zero_does_not_spin() {
+    let server = accepted_then(|n| {
+        let status = if n < 3 { "InProgress" } else { "Succeeded" };
+        Reply::json(200, json!({"status": status})).header("Retry-After", "0")
+    })
+    .await;
+    let mut config = server.config();
+    config.polling.min_interval = Duration::from_millis(150);
+    let client = armclient::ArmClient::new(config, CancellationToken::new()).unwrap();
+    client
+        .send_lro(put_request(), &LroOptions::default())
+        .await
+        .unwrap();
+    let times = poll_times(&server);
+    assert_eq!(times.len(), 4);
+    for pair in times.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(gap >= Duration::from_millis(140), "polled after {gap:?}");
+    }
+}
+
+#[tokio::test]
+async fn absurd_retry_after_on_a_poll_is_capped() {
+    let server = accepted_then(|n| {
+        let status = if n == 0 { "InProgress" } else { "Succeeded" };
+        Reply::json(200, json!({"status": status})).header("Retry-After", "1e20")
+    })
+    .await;
+    // fast_polling caps waits at 200 ms.
+    server
+        .client()
+        .send_lro(put_request(), &LroOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(poll_times(&server).len(), 2);
+}
+
+#[tokio::test]
+async fn an_unrecognised_status_is_polled_only_for_a_bounded_time() {
+    let server = accepted_then(|_| Reply::json(200, json!({"status": "Frobnicating"}))).await;
+    let mut config = server.config();
+    config.polling.unrecognised_status_limit = Duration::from_millis(150);
+    let client = armclient::ArmClient::new(config, CancellationToken::new()).unwrap();
+    let err = client
+        .send_lro(put_request(), &LroOptions::default())
+        .await
+        .unwrap_err();
+    let ArmError::OperationUnfinished(u) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(u.reason, armclient::Unfinished::UnrecognisedStatus);
+    assert_eq!(u.last_status.as_deref(), Some("Frobnicating"));
+    assert!(u.polls >= 2, "kept polling for a while first: {u:?}");
+    assert!(err.to_string().contains("\"Frobnicating\""), "{err}");
+    assert!(err.may_have_written());
+}
+
+#[tokio::test]
+async fn the_deadline_ends_the_wait_with_the_last_status() {
+    // The initial request alone outlasts the deadline: one poll still happens, so a finished
+    // operation would be seen as finished and a running one is reported with its status.
+    let server = TestServer::start(|r, base| match r.method.as_str() {
+        "PUT" => Reply::new(201)
+            .header(
+                "Azure-AsyncOperation",
+                &format!("{base}/ops/1?api-version={API}"),
+            )
+            .delay(Duration::from_millis(400)),
+        _ => Reply::json(200, json!({"status": "InProgress"})),
+    })
+    .await;
+    let options = LroOptions {
+        deadline: Some(Instant::now() + Duration::from_millis(300)),
+        ..Default::default()
+    };
+    let err = server
+        .client()
+        .send_lro(put_request(), &options)
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("deadline"), "{text}");
+    assert!(text.contains("last status InProgress"), "{text}");
+    assert!(text.contains("/ops/1?api-version="), "{text}");
+    assert!(err.may_have_written());
+    assert_eq!(poll_times(&server).len(), 1);
+}
+
+#[tokio::test]
+async fn a_monitor_on_another_host_is_not_followed() {
+    let server = TestServer::start(|r, _| match r.method.as_str() {
+        "PUT" => {
+            Reply::new(202).header("Azure-AsyncOperation", "https://evil.example/op?sig=stolen")
+        }
+        _ => Reply::json(200, json!({"status": "Succeeded"})),
+    })
+    .await;
+    let err = server
+        .client()
+        .send_lro(put_request(), &LroOptions::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err.root(), ArmError::Protocol { .. }), "{err:?}");
+    assert!(err.may_have_written(), "the PUT was accepted");
+    assert!(!err.to_string().contains("stolen"), "{err}");
+    assert_eq!(server.arm_requests().len(), 1);
+}
+
+#[tokio::test]
+async fn paging_stops_on_a_repeated_next_link() {
+    let server = TestServer::start(|_, base| {
+        Reply::json(
+            200,
+            json!({"value": [{"n": 1}], "nextLink": format!("{base}/next?api-version={API}&%24skiptoken=TOKEN42")}),
+        )
+    })
+    .await;
+    let err = server
+        .client()
+        .list::<Value>(&format!("{MACHINE}/licenseProfiles"), API)
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("already returned"), "{text}");
+    assert!(!text.contains("TOKEN42"), "skip token leaked: {text}");
+    assert_eq!(server.arm_requests().len(), 2);
+}
+
+#[tokio::test]
+async fn resource_graph_stops_on_a_repeated_skip_token() {
+    let server = TestServer::start(|_, _| {
+        Reply::json(
+            200,
+            json!({"totalRecords": 9, "count": 1, "resultTruncated": "false",
+                   "$skipToken": "again", "data": [{"id": "x"}]}),
+        )
+    })
+    .await;
+    let query = armclient::resourcegraph::Query::table("resources");
+    let err = server
+        .client()
+        .resource_graph::<Value>(&["s".to_string()], &query)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("same $skipToken twice"), "{err}");
+    assert_eq!(server.arm_requests().len(), 2);
+}

@@ -1,28 +1,35 @@
-//! The action trait (Terraform 1.14+: `action` blocks, `terraform apply -invoke=...`).
-//!
-//! Actions have no state: plan may only return diagnostics, and invoke reports progress
-//! as it runs. The framework always ends the event stream with one completion event, which
-//! core requires.
+//! The typed action trait and its adapter to [`raw::Action`] (Terraform 1.14+: `action`
+//! blocks, `terraform apply -invoke=...`).
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use tfplugin_proto::tfplugin6::invoke_action::{event, Event};
-use tfprotocol::{Diagnostics, Value};
-use tokio::sync::mpsc;
+use tfprotocol::{AttributePath, Diagnostics, Value};
 
+use crate::convert::FromValue;
+use crate::model::{Model, Plan};
 use crate::provider::Context;
+use crate::raw::{self, ProgressSender};
 use crate::schema::BlockSchema;
 
 #[async_trait]
 pub trait Action<D: Send + Sync + 'static>: Send + Sync + 'static {
-    fn type_name(&self) -> &str;
+    /// The action's arguments; the model's doc comment is the description.
+    type Config: Model;
 
-    fn schema(&self) -> BlockSchema;
+    /// The full type name, e.g. `hotpatch_install`.
+    const TYPE_NAME: &'static str;
 
     /// Cross-attribute checks of a configuration that may contain unknowns.
-    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    fn validate(&self, _config: &Plan<Self::Config>, _diags: &mut Diagnostics) {}
 
     /// Plan-time checks; `data` is absent when the provider configuration is not known yet.
-    async fn plan(&self, _ctx: &Context, _data: Option<&D>, _config: &Value) -> Diagnostics {
+    async fn plan(
+        &self,
+        _ctx: &Context,
+        _data: Option<&D>,
+        _config: &Plan<Self::Config>,
+    ) -> Diagnostics {
         Diagnostics::new()
     }
 
@@ -31,31 +38,60 @@ pub trait Action<D: Send + Sync + 'static>: Send + Sync + 'static {
         &self,
         ctx: &Context,
         data: &D,
-        config: &Value,
+        config: &Self::Config,
         progress: &ProgressSender,
     ) -> Diagnostics;
 }
 
-/// Sends progress messages to Terraform while an action runs.
-#[derive(Clone, Debug)]
-pub struct ProgressSender {
-    tx: mpsc::Sender<Result<Event, tonic::Status>>,
+/// Registers a typed action with the server.
+pub fn action<D, A>(action: A) -> Arc<dyn raw::Action<D>>
+where
+    D: Send + Sync + 'static,
+    A: Action<D>,
+{
+    Arc::new(Adapter(action))
 }
 
-impl ProgressSender {
-    pub(crate) fn new(tx: mpsc::Sender<Result<Event, tonic::Status>>) -> Self {
-        ProgressSender { tx }
+struct Adapter<A>(A);
+
+#[async_trait]
+impl<D, A> raw::Action<D> for Adapter<A>
+where
+    D: Send + Sync + 'static,
+    A: Action<D>,
+{
+    fn type_name(&self) -> &str {
+        A::TYPE_NAME
     }
 
-    /// Shown in the console as the action runs. A closed stream (Terraform went away) is
-    /// ignored; the action notices through its [`Context`].
-    pub async fn send(&self, message: impl Into<String>) {
-        let event = Event {
-            r#type: Some(event::Type::Progress(event::Progress {
-                message: message.into(),
-            })),
-        };
-        // An error only means Terraform stopped listening.
-        let _ = self.tx.send(Ok(event)).await;
+    fn schema(&self) -> BlockSchema {
+        A::Config::block()
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        match Plan::<A::Config>::from_value(config, &AttributePath::root()) {
+            Ok(config) => self.0.validate(&config, diags),
+            Err(d) => diags.push(d),
+        }
+    }
+
+    async fn plan(&self, ctx: &Context, data: Option<&D>, config: &Value) -> Diagnostics {
+        match Plan::<A::Config>::from_value(config, &AttributePath::root()) {
+            Ok(config) => self.0.plan(ctx, data, &config).await,
+            Err(d) => d.into(),
+        }
+    }
+
+    async fn invoke(
+        &self,
+        ctx: &Context,
+        data: &D,
+        config: &Value,
+        progress: &ProgressSender,
+    ) -> Diagnostics {
+        match A::Config::from_value(config, &AttributePath::root()) {
+            Ok(config) => self.0.invoke(ctx, data, &config, progress).await,
+            Err(d) => d.into(),
+        }
     }
 }

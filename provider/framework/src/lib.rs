@@ -2,39 +2,55 @@
 //! actions and list resources served over Terraform's plugin protocol 6 (the equivalent of
 //! terraform-plugin-framework's `fwserver`).
 //!
+//! Providers declare each object once, as a `#[derive(Model)]` struct ([`model`]), and implement
+//! the typed traits ([`Resource`], [`DataSource`], [`Action`], [`ListResource`]); adapters turn
+//! them into the value-level traits in [`raw`] that the server dispatches to.
+//!
 //! Terraform core rejects plans and applied states that break its consistency rules, with
 //! errors that name an attribute but not the cause. The rules are therefore implemented
 //! once here (modules `plan`, `plan_valid`, `apply`) rather than in each resource: resources
-//! declare behaviours in their [`ResourceSchema`] and implement CRUD hooks, and the framework plans,
+//! declare behaviours in their models and implement CRUD hooks, and the framework plans,
 //! checks and encodes. [`FrameworkServer`] implements the generated tonic service.
+
+// Lets `#[derive(Model)]`'s `::tfframework::...` paths resolve inside this crate too.
+extern crate self as tfframework;
 
 mod action;
 mod apply;
 mod codec;
+mod convert;
 mod data_source;
-mod json;
+mod identity;
 mod list;
-mod model;
+pub mod model;
 mod plan;
 mod plan_valid;
 mod provider;
+pub mod raw;
 mod resource;
 mod schema;
 mod server;
+pub mod timeouts;
 pub mod validators;
 mod values;
+pub mod wait;
 
-pub use action::{Action, ProgressSender};
-pub use data_source::DataSource;
-pub use list::{ListRequest, ListResource, ListResult, ListSink};
-pub use model::{FromValue, Known, ObjectBuilder, ObjectReader, ToValue};
-pub use provider::{Context, Provider};
-pub use resource::{ApplyRequest, ImportRequest, PlanRequest, Resource};
+pub use action::{action, Action};
+pub use convert::{FromValue, Known, Set, ToValue};
+pub use data_source::{data_source, DataSource};
+pub use identity::IdentityModel;
+pub use list::{list_resource, ListRequest, ListResource, ListResult, ListSink};
+pub use model::{Model, Plan, TfType};
+pub use provider::{Context, Provider, RECOVERY_TIMEOUT};
+pub use raw::ProgressSender;
+pub use resource::{resource, ApplyRequest, ImportRequest, PlanRequest, Resource};
 pub use schema::{
     AttributeSchema, BlockSchema, IdentityAttribute, IdentitySchema, NestedAttributes,
     NestedBlockSchema, ResourceSchema,
 };
 pub use server::FrameworkServer;
+pub use tfframework_derive::Model;
+pub use timeouts::TimeoutDefaults;
 pub use validators::Validator;
 
 /// The protocol types resource code works with, re-exported so providers need not depend

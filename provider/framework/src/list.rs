@@ -1,21 +1,26 @@
-//! The list resource trait (`terraform query`, Terraform 1.14+).
+//! The typed list resource trait (`terraform query`, Terraform 1.14+) and its adapter to
+//! [`raw::ListResource`].
 //!
 //! A list resource shares its type name with a managed resource; every result carries that
-//! resource's identity (so it can be imported) and optionally its full state object. The
-//! framework encodes results, enforces the limit and streams them as they are found.
+//! resource's identity (so it can be imported) and optionally its full state object, typed as
+//! the resource's own models.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use tfplugin_proto::tfplugin6::list_resource::Event;
-use tfprotocol::{Diagnostics, Value};
-use tokio::sync::mpsc;
+use tfprotocol::{AttributePath, Diagnostics, Value};
 
+use crate::convert::FromValue;
+use crate::model::{Model, Plan};
 use crate::provider::Context;
+use crate::raw;
 use crate::schema::BlockSchema;
 
 /// The arguments of one `list` block.
-#[derive(Clone, Debug)]
-pub struct ListRequest {
-    pub config: Value,
+#[derive(Clone, Copy, Debug)]
+pub struct ListRequest<'a, C> {
+    pub config: &'a C,
     /// Whether results should carry the full resource object.
     pub include_resource_object: bool,
     /// The most results Terraform wants.
@@ -24,26 +29,29 @@ pub struct ListRequest {
 
 /// One found object.
 #[derive(Clone, Debug)]
-pub struct ListResult {
-    /// The managed resource's identity object.
-    pub identity: Value,
+pub struct ListResult<M, I> {
+    pub identity: I,
     pub display_name: String,
     /// The managed resource's state; sent only when the request asked for it.
-    pub resource_object: Option<Value>,
+    pub resource_object: Option<M>,
     /// Problems with this one result.
     pub diagnostics: Diagnostics,
 }
 
 #[async_trait]
 pub trait ListResource<D: Send + Sync + 'static>: Send + Sync + 'static {
-    /// Equals the managed resource type listed.
-    fn type_name(&self) -> &str;
+    /// The `config` block of `list` blocks.
+    type Config: Model;
+    /// The managed resource's model.
+    type Model: Model;
+    /// The managed resource's identity model.
+    type Identity: Model;
 
-    /// The schema of the list block's `config`.
-    fn config_schema(&self) -> BlockSchema;
+    /// Equals the managed resource type listed.
+    const TYPE_NAME: &'static str;
 
     /// Cross-attribute checks of a configuration that may contain unknowns.
-    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    fn validate(&self, _config: &Plan<Self::Config>, _diags: &mut Diagnostics) {}
 
     /// Finds objects and pushes them into `sink` until it returns false (limit reached or
     /// Terraform gone). Returned diagnostics end the stream.
@@ -51,34 +59,88 @@ pub trait ListResource<D: Send + Sync + 'static>: Send + Sync + 'static {
         &self,
         ctx: &Context,
         data: &D,
-        req: &ListRequest,
-        sink: &mut ListSink,
+        req: ListRequest<'_, Self::Config>,
+        sink: &mut ListSink<'_, Self::Model, Self::Identity>,
     ) -> Diagnostics;
 }
 
 /// Where a list resource pushes its results.
-pub struct ListSink {
-    pub(crate) tx: mpsc::Sender<Result<Event, tonic::Status>>,
-    pub(crate) remaining: i64,
-    pub(crate) encode: Box<dyn Fn(ListResult) -> Event + Send + Sync>,
+pub struct ListSink<'a, M, I> {
+    raw: &'a mut raw::ListSink,
+    _types: PhantomData<fn(M, I)>,
 }
 
-impl ListSink {
+impl<M: Model, I: Model> ListSink<'_, M, I> {
     /// Streams one result; false means stop listing.
-    pub async fn push(&mut self, result: ListResult) -> bool {
-        if self.remaining <= 0 {
-            return false;
-        }
-        let event = (self.encode)(result);
-        if self.tx.send(Ok(event)).await.is_err() {
-            return false;
-        }
-        self.remaining -= 1;
-        self.remaining > 0
+    pub async fn push(&mut self, result: ListResult<M, I>) -> bool {
+        self.raw
+            .push(raw::ListResult {
+                identity: result.identity.to_value(),
+                display_name: result.display_name,
+                resource_object: result.resource_object.map(|m| m.to_value()),
+                diagnostics: result.diagnostics,
+            })
+            .await
     }
 
     /// How many more results Terraform wants.
     pub fn remaining(&self) -> i64 {
-        self.remaining
+        self.raw.remaining()
+    }
+}
+
+/// Registers a typed list resource with the server.
+pub fn list_resource<D, L>(list: L) -> Arc<dyn raw::ListResource<D>>
+where
+    D: Send + Sync + 'static,
+    L: ListResource<D>,
+{
+    Arc::new(Adapter(list))
+}
+
+struct Adapter<L>(L);
+
+#[async_trait]
+impl<D, L> raw::ListResource<D> for Adapter<L>
+where
+    D: Send + Sync + 'static,
+    L: ListResource<D>,
+{
+    fn type_name(&self) -> &str {
+        L::TYPE_NAME
+    }
+
+    fn config_schema(&self) -> BlockSchema {
+        L::Config::block()
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        match Plan::<L::Config>::from_value(config, &AttributePath::root()) {
+            Ok(config) => self.0.validate(&config, diags),
+            Err(d) => diags.push(d),
+        }
+    }
+
+    async fn list(
+        &self,
+        ctx: &Context,
+        data: &D,
+        req: &raw::ListRequest,
+        sink: &mut raw::ListSink,
+    ) -> Diagnostics {
+        let config = match L::Config::from_value(&req.config, &AttributePath::root()) {
+            Ok(c) => c,
+            Err(d) => return d.into(),
+        };
+        let typed = ListRequest {
+            config: &config,
+            include_resource_object: req.include_resource_object,
+            limit: req.limit,
+        };
+        let mut sink = ListSink {
+            raw: sink,
+            _types: PhantomData,
+        };
+        self.0.list(ctx, data, typed, &mut sink).await
     }
 }

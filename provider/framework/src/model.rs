@@ -1,313 +1,233 @@
-//! Typed access to configuration, plan and state objects.
+//! Typed models: one Rust struct per Terraform object (`#[derive(Model)]`).
 //!
-//! Resource code reads attributes by name into Rust types ([`ObjectReader`]) and builds
-//! result objects ([`ObjectBuilder`]); a type mismatch becomes a diagnostic naming the
-//! attribute instead of a panic. [`Known`] is for plan time, when a configured value may
-//! still be unknown.
+//! terraform-plugin-framework pairs a schema with a struct tagged `tfsdk:"name"` and matches
+//! them by reflection at run time. Here the struct is the schema: the derive reads field names,
+//! types, doc comments and `#[tf(...)]` options at compile time and generates the schema, the
+//! codecs and the plan-time twin, so an attribute name is written exactly once.
+//!
+//! Two views of every model exist because Terraform hands providers two kinds of values:
+//! state (wholly known; the model itself, with `Option` where null is possible) and
+//! configuration or plans (any attribute may be unknown; [`Model::Plan`], where each attribute
+//! is a [`Known`] or a nested plan). [`Plannable`] maps each field type to its plan-time type.
+//!
+//! The functions at the bottom are what the generated code calls; they are public for the
+//! derive, not for resource code.
 
 use std::collections::BTreeMap;
+use std::fmt::Debug;
 
-use tfprotocol::{AttributePath, Diagnostic, Number, Value};
+use tfprotocol::{AttributePath, Diagnostic, Number, Type, Value};
 
-/// Conversion from a cty value.
-pub trait FromValue: Sized {
-    /// `path` names the value in diagnostics.
-    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic>;
+use crate::convert::{mismatch, FromValue, Known, Set, ToValue};
+use crate::schema::BlockSchema;
+
+/// A Terraform object declared as a Rust struct; implement it with `#[derive(Model)]`.
+pub trait Model: FromValue + ToValue + TfType + Plannable + Send + Sync + Sized + 'static {
+    /// The plan-time twin: the same attributes, each of which may be null or unknown.
+    type Plan: FromValue + ToValue + Clone + Debug + PartialEq + Send + Sync + 'static;
+
+    /// The attribute and block names, in declaration order.
+    const NAMES: &'static [&'static str];
+
+    /// The schema: attributes and nested blocks with their behaviours.
+    fn block() -> BlockSchema;
+
+    /// This (known) object as a plan value.
+    fn plan(&self) -> Self::Plan;
 }
 
-/// Conversion to a cty value.
-pub trait ToValue {
-    fn to_value(&self) -> Value;
+/// The plan-time twin of a model.
+pub type Plan<M> = <M as Model>::Plan;
+
+/// The cty type of a Rust value type.
+pub trait TfType {
+    fn tf_type() -> Type;
 }
 
-fn mismatch(path: &AttributePath, expected: &str, value: &Value) -> Diagnostic {
-    let found = match value {
-        Value::Null => "null",
-        Value::Unknown(_) => "an unknown value",
-        Value::Bool(_) => "a bool",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::List(_) => "a list",
-        Value::Set(_) => "a set",
-        Value::Map(_) => "a map",
-        Value::Object(_) => "an object",
-        Value::Tuple(_) => "a tuple",
-        Value::Dynamic(..) => "a dynamic value",
-    };
-    let at = if path.0.is_empty() {
-        "value".to_string()
-    } else {
-        path.to_string()
-    };
-    Diagnostic::error(
-        "Unexpected attribute value",
-        format!("{at}: expected {expected}, found {found}. This is a bug in the provider."),
-    )
-    .at(path.clone())
-}
-
-impl FromValue for Value {
-    fn from_value(value: &Value, _path: &AttributePath) -> Result<Self, Diagnostic> {
-        Ok(value.clone())
+impl TfType for String {
+    fn tf_type() -> Type {
+        Type::String
     }
 }
 
-impl ToValue for Value {
-    fn to_value(&self) -> Value {
+impl TfType for bool {
+    fn tf_type() -> Type {
+        Type::Bool
+    }
+}
+
+impl TfType for i64 {
+    fn tf_type() -> Type {
+        Type::Number
+    }
+}
+
+impl TfType for Number {
+    fn tf_type() -> Type {
+        Type::Number
+    }
+}
+
+/// A dynamically typed attribute.
+impl TfType for Value {
+    fn tf_type() -> Type {
+        Type::Dynamic
+    }
+}
+
+impl<T: TfType> TfType for Option<T> {
+    fn tf_type() -> Type {
+        T::tf_type()
+    }
+}
+
+impl<T: TfType> TfType for Known<T> {
+    fn tf_type() -> Type {
+        T::tf_type()
+    }
+}
+
+impl<T: TfType> TfType for Vec<T> {
+    fn tf_type() -> Type {
+        Type::list(T::tf_type())
+    }
+}
+
+impl<T: TfType> TfType for Set<T> {
+    fn tf_type() -> Type {
+        Type::set(T::tf_type())
+    }
+}
+
+impl<T: TfType> TfType for BTreeMap<String, T> {
+    fn tf_type() -> Type {
+        Type::map(T::tf_type())
+    }
+}
+
+/// A value type's plan-time form: what it becomes when it may be null or unknown.
+pub trait Plannable {
+    type PlanType: PlanValue;
+
+    fn to_plan(&self) -> Self::PlanType;
+}
+
+/// A plan-time value: can be null or unknown.
+pub trait PlanValue:
+    FromValue + ToValue + Clone + Debug + PartialEq + Send + Sync + 'static
+{
+    fn null() -> Self;
+    fn unknown() -> Self;
+}
+
+impl<T> PlanValue for Known<T>
+where
+    T: FromValue + ToValue + Clone + Debug + PartialEq + Send + Sync + 'static,
+{
+    fn null() -> Self {
+        Known::Null
+    }
+
+    fn unknown() -> Self {
+        Known::Unknown
+    }
+}
+
+impl PlanValue for Value {
+    fn null() -> Self {
+        Value::Null
+    }
+
+    fn unknown() -> Self {
+        Value::unknown()
+    }
+}
+
+macro_rules! plannable_leaf {
+    ($($t:ty),*) => {$(
+        impl Plannable for $t {
+            type PlanType = Known<$t>;
+
+            fn to_plan(&self) -> Known<$t> {
+                Known::Value(self.clone())
+            }
+        }
+    )*};
+}
+
+plannable_leaf!(String, bool, i64, Number);
+
+impl Plannable for Value {
+    type PlanType = Value;
+
+    fn to_plan(&self) -> Value {
         self.clone()
     }
 }
 
-impl FromValue for String {
-    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
-        value
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| mismatch(path, "a string", value))
+/// Null is a plan value of every type, so an optional value plans as its inner type.
+impl<T: Plannable> Plannable for Option<T> {
+    type PlanType = T::PlanType;
+
+    fn to_plan(&self) -> T::PlanType {
+        self.as_ref()
+            .map_or_else(<T::PlanType as PlanValue>::null, T::to_plan)
     }
 }
 
-impl ToValue for String {
-    fn to_value(&self) -> Value {
-        Value::String(self.clone())
+impl<T: Plannable> Plannable for Vec<T> {
+    type PlanType = Known<Vec<T::PlanType>>;
+
+    fn to_plan(&self) -> Self::PlanType {
+        Known::Value(self.iter().map(T::to_plan).collect())
     }
 }
 
-impl ToValue for &str {
-    fn to_value(&self) -> Value {
-        Value::String(self.to_string())
+impl<T: Plannable> Plannable for Set<T> {
+    type PlanType = Known<Set<T::PlanType>>;
+
+    fn to_plan(&self) -> Self::PlanType {
+        Known::Value(Set(self.0.iter().map(T::to_plan).collect()))
     }
 }
 
-impl FromValue for bool {
-    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
-        value
-            .as_bool()
-            .ok_or_else(|| mismatch(path, "a bool", value))
+impl<T: Plannable> Plannable for BTreeMap<String, T> {
+    type PlanType = Known<BTreeMap<String, T::PlanType>>;
+
+    fn to_plan(&self) -> Self::PlanType {
+        Known::Value(self.iter().map(|(k, v)| (k.clone(), v.to_plan())).collect())
     }
 }
 
-impl ToValue for bool {
-    fn to_value(&self) -> Value {
-        Value::Bool(*self)
-    }
-}
-
-impl FromValue for i64 {
-    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
-        value
-            .as_number()
-            .and_then(Number::as_i64)
-            .ok_or_else(|| mismatch(path, "a whole number", value))
-    }
-}
-
-impl ToValue for i64 {
-    fn to_value(&self) -> Value {
-        Value::Number(Number::from_i64(*self))
-    }
-}
-
-/// Null reads as `None` and `None` writes null.
-impl<T: FromValue> FromValue for Option<T> {
-    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
-        match value {
-            Value::Null => Ok(None),
-            v => T::from_value(v, path).map(Some),
-        }
-    }
-}
-
-impl<T: ToValue> ToValue for Option<T> {
-    fn to_value(&self) -> Value {
-        self.as_ref().map_or(Value::Null, ToValue::to_value)
-    }
-}
-
-/// Reads lists, sets and tuples; writes a list.
-impl<T: FromValue> FromValue for Vec<T> {
-    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
-        let elements = value
-            .as_elements()
-            .ok_or_else(|| mismatch(path, "a list or set", value))?;
-        elements
-            .iter()
-            .enumerate()
-            .map(|(i, e)| T::from_value(e, &path.clone().index(i as i64)))
-            .collect()
-    }
-}
-
-impl<T: ToValue> ToValue for Vec<T> {
-    fn to_value(&self) -> Value {
-        Value::List(self.iter().map(ToValue::to_value).collect())
-    }
-}
-
-/// Reads maps and objects; writes a map.
-impl<T: FromValue> FromValue for BTreeMap<String, T> {
-    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
-        let entries = value
-            .as_entries()
-            .ok_or_else(|| mismatch(path, "a map", value))?;
-        entries
-            .iter()
-            .map(|(k, e)| Ok((k.clone(), T::from_value(e, &path.clone().key(k.clone()))?)))
-            .collect()
-    }
-}
-
-impl<T: ToValue> ToValue for BTreeMap<String, T> {
-    fn to_value(&self) -> Value {
-        Value::Map(
-            self.iter()
-                .map(|(k, v)| (k.clone(), v.to_value()))
-                .collect(),
-        )
-    }
-}
-
-/// A value that may be null or not yet known (plan-time configuration).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Known<T> {
-    Null,
-    Unknown,
-    Value(T),
-}
-
-impl<T> Known<T> {
-    /// The value when known and non-null.
-    pub fn known(self) -> Option<T> {
-        match self {
-            Known::Value(v) => Some(v),
-            _ => None,
-        }
-    }
-
-    pub fn as_ref(&self) -> Known<&T> {
-        match self {
-            Known::Null => Known::Null,
-            Known::Unknown => Known::Unknown,
-            Known::Value(v) => Known::Value(v),
-        }
-    }
-
-    pub fn is_unknown(&self) -> bool {
-        matches!(self, Known::Unknown)
-    }
-}
-
-/// Only a wholly unknown value reads as `Unknown`; a known collection with unknown
-/// elements is handed to `T` (read it as `Vec<Known<_>>` to allow that).
-impl<T: FromValue> FromValue for Known<T> {
-    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostic> {
-        match value {
-            Value::Null => Ok(Known::Null),
-            Value::Unknown(_) => Ok(Known::Unknown),
-            v => T::from_value(v, path).map(Known::Value),
-        }
-    }
-}
-
-impl<T: ToValue> ToValue for Known<T> {
-    fn to_value(&self) -> Value {
-        match self {
-            Known::Null => Value::Null,
-            Known::Unknown => Value::unknown(),
-            Known::Value(v) => v.to_value(),
-        }
-    }
-}
-
-/// Reads the attributes of one object (a resource's config/plan/state, or a nested block).
-#[derive(Clone, Debug)]
-pub struct ObjectReader<'a> {
+/// For generated code: the attributes of an object value; anything else is a mismatch.
+pub fn object_entries<'a>(
     value: &'a Value,
-    path: AttributePath,
-}
-
-impl<'a> ObjectReader<'a> {
-    /// A reader for a root object (paths in diagnostics start at its attributes).
-    pub fn new(value: &'a Value) -> Self {
-        ObjectReader {
-            value,
-            path: AttributePath::root(),
-        }
-    }
-
-    pub fn value(&self) -> &'a Value {
-        self.value
-    }
-
-    /// Where this object sits in the root object.
-    pub fn path(&self) -> &AttributePath {
-        &self.path
-    }
-
-    /// The path of one of this object's attributes, for diagnostics.
-    pub fn path_of(&self, name: &str) -> AttributePath {
-        self.path.clone().attribute(name)
-    }
-
-    /// The raw attribute value; null when the attribute is absent.
-    pub fn raw(&self, name: &str) -> &'a Value {
-        self.value.attr(name).unwrap_or(&Value::Null)
-    }
-
-    /// The attribute converted to `T`; a mismatch (including null for a non-`Option` type)
-    /// is an error diagnostic naming the attribute.
-    pub fn get<T: FromValue>(&self, name: &str) -> Result<T, Diagnostic> {
-        T::from_value(self.raw(name), &self.path_of(name))
-    }
-
-    /// Readers for the objects of a nested block or nested attribute, each with its own
-    /// path (`name[0]`, `name["key"]`). Null or unknown reads as no objects.
-    pub fn objects(&self, name: &str) -> Vec<ObjectReader<'a>> {
-        let base = self.path_of(name);
-        let at = |path: AttributePath, value: &'a Value| ObjectReader { value, path };
-        match self.raw(name) {
-            Value::List(v) | Value::Tuple(v) => v
-                .iter()
-                .enumerate()
-                .map(|(i, e)| at(base.clone().index(i as i64), e))
-                .collect(),
-            Value::Set(v) => v.iter().map(|e| at(base.clone(), e)).collect(),
-            Value::Map(m) => m
-                .iter()
-                .map(|(k, e)| at(base.clone().key(k.clone()), e))
-                .collect(),
-            v @ Value::Object(_) => vec![at(base, v)],
-            _ => Vec::new(),
-        }
+    path: &AttributePath,
+) -> Result<&'a BTreeMap<String, Value>, Diagnostic> {
+    match value {
+        Value::Object(entries) => Ok(entries),
+        other => Err(mismatch(path, "an object", other)),
     }
 }
 
-/// Builds an object attribute by attribute. Attributes left out are filled with null (or
-/// an empty block collection) by the framework before the object is sent to Terraform.
-#[derive(Clone, Debug, Default)]
-pub struct ObjectBuilder(BTreeMap<String, Value>);
+/// For generated code: one attribute converted (an absent attribute reads as null).
+pub fn field<T: FromValue>(
+    entries: &BTreeMap<String, Value>,
+    name: &str,
+    path: &AttributePath,
+) -> Result<T, Diagnostic> {
+    T::from_value(
+        entries.get(name).unwrap_or(&Value::Null),
+        &path.clone().attribute(name),
+    )
+}
 
-impl ObjectBuilder {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Starts from an existing object (say, the planned state) to overwrite a few attributes.
-    pub fn from_value(value: &Value) -> Self {
-        ObjectBuilder(value.as_entries().cloned().unwrap_or_default())
-    }
-
-    pub fn set(mut self, name: impl Into<String>, value: impl ToValue) -> Self {
-        self.0.insert(name.into(), value.to_value());
-        self
-    }
-
-    pub fn insert(&mut self, name: impl Into<String>, value: impl ToValue) -> &mut Self {
-        self.0.insert(name.into(), value.to_value());
-        self
-    }
-
-    pub fn build(self) -> Value {
-        Value::Object(self.0)
-    }
+/// For generated code: an object value from its attributes.
+pub fn object<const N: usize>(attributes: [(&str, Value); N]) -> Value {
+    Value::Object(
+        attributes
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+    )
 }

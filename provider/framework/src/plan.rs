@@ -17,7 +17,7 @@ use tfprotocol::{AttributePath, Diagnostic, Diagnostics, Nesting, Value};
 
 use crate::plan_valid::assert_plan_valid;
 use crate::provider::Context;
-use crate::resource::{PlanRequest, Resource};
+use crate::raw::{PlanRequest, Resource};
 use crate::schema::{AttributeSchema, BlockSchema, NestedAttributes, ResourceSchema};
 use crate::values::{conform, describe_path, nullify_write_only, raw_equal};
 

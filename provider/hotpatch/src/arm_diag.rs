@@ -4,7 +4,7 @@
 //! Entra ID AADSTS text) plus what the provider was doing; request ids let support trace it.
 
 use armclient::ArmError;
-use tfframework::{AttributePath, Diagnostic, Diagnostics, Value};
+use tfframework::{AttributePath, Context, Diagnostic, Diagnostics};
 
 /// An error diagnostic for a failed ARM call made while `doing` something.
 pub fn arm_error(doing: &str, err: &ArmError) -> Diagnostic {
@@ -22,6 +22,19 @@ pub fn arm_error(doing: &str, err: &ArmError) -> Diagnostic {
     Diagnostic::error(summary, detail)
 }
 
+/// An error diagnostic for a failed ARM call bounded by an operation's context: a call cut
+/// short by the operation's deadline reads as a timeout that the `timeouts` block can raise,
+/// not as "cancelled", which users take for their own Ctrl-C.
+pub fn op_error(ctx: &Context, doing: &str, err: &ArmError) -> Diagnostic {
+    if err.is_cancelled() && ctx.timed_out() {
+        return Diagnostic::error(
+            format!("Timed out {doing}"),
+            format!("The operation's timeout ran out while {doing}. Raise it in the resource's `timeouts` block to wait longer."),
+        );
+    }
+    arm_error(doing, err)
+}
+
 /// The same, attached to an attribute.
 pub fn arm_error_at(doing: &str, err: &ArmError, path: AttributePath) -> Diagnostic {
     arm_error(doing, err).at(path)
@@ -31,12 +44,13 @@ pub fn arm_error_at(doing: &str, err: &ArmError, path: AttributePath) -> Diagnos
 /// state `to_state` builds when it has (`None` there also means gone), and on any other failure
 /// the current state kept with the error, because Terraform must not forget an object it merely
 /// could not read.
-pub fn read_outcome<T>(
-    current: &Value,
+/// `S` is the resource's state: its model, or a cty value.
+pub fn read_outcome<T, S: Clone>(
+    current: &S,
     doing: &str,
     lookup: Result<Option<T>, ArmError>,
-    to_state: impl FnOnce(T) -> Option<Value>,
-) -> (Option<Value>, Diagnostics) {
+    to_state: impl FnOnce(T) -> Option<S>,
+) -> (Option<S>, Diagnostics) {
     match lookup {
         Ok(found) => (found.and_then(to_state), Diagnostics::new()),
         Err(e) => (Some(current.clone()), arm_error(doing, &e).into()),

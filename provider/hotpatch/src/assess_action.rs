@@ -2,87 +2,40 @@
 //!
 //! The assessment is a long-running POST; its progress is streamed to Terraform while it runs
 //! and the action ends with the counts the service returns. The per-KB list lands in Resource
-//! Graph, where `hotpatch_available_updates` reads it. Arc and VM results differ in shape (Arc
-//! counts per classification, a VM lists every patch), so each is reduced to one [`Report`] and
-//! the rest of the action is the same for both.
+//! Graph, where `hotpatch_available_updates` reads it. Arc and VM results differ in shape, so
+//! each is reduced to one [`Report`] and the rest of the action is the same for both.
 
 use armclient::models::compute::{self, VirtualMachineAssessPatchesResult};
-use armclient::models::hybridcompute::{self, MachineAssessPatchesResult, PatchOperationStatus};
-use armclient::ErrorDetail;
+use armclient::models::hybridcompute::{MachineAssessPatchesResult, PatchOperationStatus};
 use async_trait::async_trait;
-use tfframework::{
-    Action, AttributePath, AttributeSchema, BlockSchema, Context, Diagnostic, Diagnostics,
-    ObjectReader, ProgressSender, Value,
-};
+use tfframework::{Action, Context, Diagnostic, Diagnostics, Model, ProgressSender};
 
 use crate::action_progress::with_progress;
-use crate::arm_diag::{arm_error, arm_error_at};
-use crate::machine_facts;
-use crate::machine_id::{machine_kind, AnyMachineId, MachineKind};
-use crate::provider::HotpatchData;
+use crate::arm_diag::arm_error;
+use crate::machine_id::{AnyMachineId, MachineKind};
+use crate::machine_target::{self, MachineTarget};
+use crate::patch_report::{status_word, Report};
+use crate::provider_data::HotpatchData;
+
+/// Checks an Azure Arc-enabled machine or Azure VM for updates now (Update Manager assessment)
+/// and reports how many are available; read the list with `hotpatch_available_updates`.
+#[derive(Model)]
+pub struct AssessConfig {
+    /// ARM id of the `Microsoft.HybridCompute/machines` or `Microsoft.Compute/virtualMachines`
+    /// resource (compared case-insensitively).
+    #[tf(required, validator = AnyMachineId)]
+    machine_id: String,
+}
 
 pub struct AssessAction;
 
-pub(crate) fn machine_id_attribute() -> AttributeSchema {
-    AttributeSchema::string("machine_id")
-        .required()
-        .validator(AnyMachineId)
-        .description("ARM id of the `Microsoft.HybridCompute/machines` or `Microsoft.Compute/virtualMachines` resource (compared case-insensitively).")
-}
+/// The operation the action POSTs.
+const OPERATION: &str = "assessPatches";
 
-/// The kind of machine `config.machine_id` names (the validator already accepted it).
-pub(crate) fn config_machine(config: &Value) -> Result<(String, MachineKind), Diagnostic> {
-    let id = ObjectReader::new(config).get::<String>("machine_id")?;
-    let kind = machine_kind(&id).map_err(|e| {
-        Diagnostic::error("Invalid machine id", e).at(AttributePath::attr("machine_id"))
-    })?;
-    Ok((id, kind))
-}
-
-/// The api-version of the resource provider that owns `kind` machines.
-pub(crate) fn api_version(kind: MachineKind) -> &'static str {
-    match kind {
-        MachineKind::Arc => hybridcompute::API_VERSION,
-        MachineKind::Vm => compute::API_VERSION,
-    }
-}
-
-/// The service's reason, or a placeholder.
-pub(crate) fn reason(error: Option<&ErrorDetail>) -> String {
-    error.map_or("no reason given".to_owned(), |e| e.to_string())
-}
-
-/// Plan-time: the machine must exist before the action is allowed to run.
-pub(crate) async fn check_machine(data: Option<&HotpatchData>, config: &Value) -> Diagnostics {
-    let (Some(data), Some(id)) = (data, config.attr("machine_id").and_then(Value::as_str)) else {
-        return Diagnostics::new();
-    };
-    let Ok(kind) = machine_kind(id) else {
-        return Diagnostics::new();
-    };
-    let path = AttributePath::attr("machine_id");
-    match machine_facts::read(&data.arm, id, kind).await {
-        Ok(Some(_)) => Diagnostics::new(),
-        Ok(None) => Diagnostic::error(
-            "Machine not found",
-            format!("machine_id {id} does not exist (or the credentials cannot see it)."),
-        )
-        .at(path)
-        .into(),
-        Err(e) => arm_error_at("reading the machine during plan", &e, path).into(),
-    }
-}
-
-/// The last path segment of an id, for messages.
-pub(crate) fn short_name(id: &str) -> &str {
-    id.rsplit('/').next().unwrap_or(id)
-}
-
-/// What the action reports of an assessment, whichever kind of machine ran it.
-struct Report {
-    status: Option<PatchOperationStatus>,
-    summary: String,
-    error: String,
+/// The POST's body, the same for both kinds: the operation takes no arguments, and the
+/// service's examples send an empty object.
+fn body() -> serde_json::Map<String, serde_json::Value> {
+    serde_json::Map::new()
 }
 
 fn reboot_pending(r: Option<bool>) -> &'static str {
@@ -91,10 +44,6 @@ fn reboot_pending(r: Option<bool>) -> &'static str {
     } else {
         "no"
     }
-}
-
-fn status_word(s: Option<&PatchOperationStatus>) -> &str {
-    s.map_or("finished", |s| s.as_str())
 }
 
 fn arc_report(name: &str, r: MachineAssessPatchesResult) -> Report {
@@ -127,11 +76,7 @@ fn arc_report(name: &str, r: MachineAssessPatchesResult) -> Report {
         total - n(c.security) - n(c.critical) - n(c.definition) - n(c.update_rollup),
         reboot_pending(r.reboot_pending),
     );
-    Report {
-        error: reason(r.error_details.as_ref()),
-        status: r.status,
-        summary,
-    }
+    Report::new(r.status, summary, r.error_details.as_ref())
 }
 
 /// A VM result lists its patches, so the summary names the hotpatches among them.
@@ -153,54 +98,43 @@ fn vm_report(name: &str, r: VirtualMachineAssessPatchesResult) -> Report {
         if hotpatches.is_empty() { String::new() } else { format!(" (KB {})", hotpatches.join(", ")) },
         reboot_pending(r.reboot_pending),
     );
-    Report {
-        error: reason(r.error.as_ref()),
-        status: r.status,
-        summary,
-    }
+    Report::new(r.status, summary, r.error.as_ref())
 }
 
 #[async_trait]
 impl Action<HotpatchData> for AssessAction {
-    fn type_name(&self) -> &str {
-        "hotpatch_assess"
-    }
-
-    fn schema(&self) -> BlockSchema {
-        BlockSchema::new()
-            .description("Checks an Azure Arc-enabled machine or Azure VM for updates now (Update Manager assessment) and reports how many are available; read the list with `hotpatch_available_updates`.")
-            .attribute(machine_id_attribute())
-    }
+    type Config = AssessConfig;
+    const TYPE_NAME: &'static str = "hotpatch_assess";
 
     async fn plan(
         &self,
         _ctx: &Context,
         data: Option<&HotpatchData>,
-        config: &Value,
+        config: &AssessConfigPlan,
     ) -> Diagnostics {
-        check_machine(data, config).await
+        machine_target::check_exists(data, &config.machine_id, AssessConfig::MACHINE_ID).await
     }
 
     async fn invoke(
         &self,
         _ctx: &Context,
         data: &HotpatchData,
-        config: &Value,
+        config: &AssessConfig,
         progress: &ProgressSender,
     ) -> Diagnostics {
-        let (machine_id, kind) = match config_machine(config) {
-            Ok(m) => m,
+        let target = match MachineTarget::new(&config.machine_id, AssessConfig::MACHINE_ID) {
+            Ok(t) => t,
             Err(d) => return d.into(),
         };
-        let name = short_name(&machine_id).to_owned();
+        let name = target.name().to_owned();
         progress
             .send(format!("Assessing {name} for updates..."))
             .await;
-        let path = format!("{machine_id}/assessPatches");
-        let body = serde_json::Map::new();
-        let api = api_version(kind);
+        let path = target.operation_path(OPERATION);
+        let api = target.api_version();
+        let body = body();
         let result = with_progress(progress, format!("Assessment of {name}"), |cb| async move {
-            Ok(match kind {
+            Ok(match target.kind {
                 MachineKind::Arc => data
                     .arm
                     .post_lro::<_, MachineAssessPatchesResult>(&path, api, &body, Some(cb))
@@ -218,7 +152,10 @@ impl Action<HotpatchData> for AssessAction {
             Err(e) => arm_error("assessing the machine for updates", &e).into(),
             Ok(None) => Diagnostic::error(
                 "Assessment returned no result",
-                format!("The assessment of {machine_id} finished without a result."),
+                format!(
+                    "The assessment of {} finished without a result.",
+                    config.machine_id
+                ),
             )
             .into(),
             Ok(Some(r)) => {
@@ -226,12 +163,53 @@ impl Action<HotpatchData> for AssessAction {
                 match &r.status {
                     Some(PatchOperationStatus::Failed) => Diagnostic::error(
                         "Assessment failed",
-                        format!("The assessment of {machine_id} failed: {}", r.error),
+                        format!(
+                            "The assessment of {} failed: {}",
+                            config.machine_id, r.error
+                        ),
                     )
                     .into(),
                     _ => Diagnostics::new(),
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The wire format of the assessment POST, one place to read it (CONTRACT §2.4 Arc, §3 VM:
+    //! "no request body; send an empty JSON object").
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::machine_target::test_ids::{ARC, VM};
+
+    /// The request the action sends for `machine_id`: path, api-version and body as JSON.
+    fn request(machine_id: &str) -> (String, &'static str, serde_json::Value) {
+        let target = MachineTarget::new(machine_id, AssessConfig::MACHINE_ID).unwrap();
+        let sent = serde_json::to_vec(&body()).unwrap();
+        (
+            target.operation_path(OPERATION),
+            target.api_version(),
+            serde_json::from_slice(&sent).unwrap(),
+        )
+    }
+
+    #[test]
+    fn arc_post() {
+        assert_eq!(
+            request(ARC),
+            (format!("{ARC}/assessPatches"), "2025-01-13", json!({}))
+        );
+    }
+
+    #[test]
+    fn vm_post() {
+        assert_eq!(
+            request(VM),
+            (format!("{VM}/assessPatches"), "2025-04-01", json!({}))
+        );
     }
 }

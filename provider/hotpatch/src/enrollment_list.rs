@@ -10,78 +10,76 @@
 use armclient::models::hybridcompute::{Machine, ProductFeature, API_VERSION};
 use async_trait::async_trait;
 use tfframework::{
-    AttributeSchema, BlockSchema, Context, Diagnostics, ListRequest, ListResource, ListResult,
-    ListSink, ObjectBuilder, ObjectReader, Value,
+    Context, Diagnostics, ListRequest, ListResource, ListResult, ListSink, Resource,
 };
 
-use crate::enrollment::{is_unenrolled, machine_feature, state};
-use crate::list_scope::{push_collection, with_scope_attributes, ListScope, ARC_MACHINES};
-use crate::provider::HotpatchData;
+use crate::enrollment_resource::{
+    enrolled, machine_feature, EnrollmentIdentity, EnrollmentModel, EnrollmentResource,
+};
+use crate::list_scope::{push_collection, scoped_model, ListScope, ARC_MACHINES};
+use crate::provider_data::HotpatchData;
+
+scoped_model! {
+    /// Lists the hotpatch enrollments of the Azure Arc-enabled machines in a subscription or
+    /// resource group.
+    pub struct EnrollmentListConfig {
+        /// Also list machines without a hotpatch enrollment (status `Not enrolled` or
+        /// `Canceled`); those cannot be imported. Default `false`.
+        #[tf(optional)]
+        pub include_not_enrolled: Option<bool>,
+    }
+}
 
 pub struct EnrollmentList;
 
+type Found = ListResult<EnrollmentModel, EnrollmentIdentity>;
+
 /// The enrollment state `terraform query` shows (and imports) for one listed machine.
-fn result(machine: &Machine, include_not_enrolled: bool) -> Option<ListResult> {
+fn result(machine: &Machine, include_not_enrolled: bool) -> Option<Found> {
     let id = machine.id.clone()?;
-    let feature =
-        machine_feature(machine).filter(|f| !is_unenrolled(f.subscription_status.as_ref()));
+    let feature = enrolled(machine_feature(machine));
     if feature.is_none() && !include_not_enrolled {
         return None;
     }
     let none = ProductFeature::default();
-    let object = state(
+    let state = EnrollmentModel::from_feature(
         &id,
         feature.unwrap_or(&none),
         machine.windows_patch_settings(),
     );
-    let status = object
-        .attr("status")
-        .and_then(Value::as_str)
-        .unwrap_or("unknown")
-        .to_owned();
-    let name = machine.name.clone().unwrap_or_else(|| id.clone());
+    let status = state.status.as_deref().unwrap_or("unknown");
+    let name = machine.name.as_deref().unwrap_or(&id);
     Some(ListResult {
-        identity: ObjectBuilder::new().set("machine_id", id).build(),
         display_name: format!("{name} ({status})"),
-        resource_object: Some(object),
+        identity: EnrollmentIdentity {
+            machine_id: id.clone(),
+        },
+        resource_object: Some(state),
         diagnostics: Diagnostics::new(),
     })
 }
 
 #[async_trait]
 impl ListResource<HotpatchData> for EnrollmentList {
-    fn type_name(&self) -> &str {
-        "hotpatch_enrollment"
-    }
-
-    fn config_schema(&self) -> BlockSchema {
-        let block = BlockSchema::new().description("Lists the hotpatch enrollments of the Azure Arc-enabled machines in a subscription or resource group.");
-        with_scope_attributes(block)
-            .attribute(
-                AttributeSchema::bool("include_not_enrolled")
-                    .optional()
-                    .description("Also list machines without a hotpatch enrollment (status `Not enrolled` or `Canceled`); those cannot be imported. Default `false`."),
-            )
-    }
+    type Config = EnrollmentListConfig;
+    type Model = EnrollmentModel;
+    type Identity = EnrollmentIdentity;
+    const TYPE_NAME: &'static str = <EnrollmentResource as Resource<HotpatchData>>::TYPE_NAME;
 
     async fn list(
         &self,
         _ctx: &Context,
         data: &HotpatchData,
-        req: &ListRequest,
-        sink: &mut ListSink,
+        req: ListRequest<'_, EnrollmentListConfig>,
+        sink: &mut ListSink<'_, EnrollmentModel, EnrollmentIdentity>,
     ) -> Diagnostics {
-        let scope = match ListScope::from_config(&req.config, data) {
+        let scope = match ListScope::of(req.config, data) {
             Ok(s) => s,
             Err(d) => return d.into(),
         };
-        let include_not_enrolled =
-            match ObjectReader::new(&req.config).get::<Option<bool>>("include_not_enrolled") {
-                Ok(v) => v.unwrap_or(false),
-                Err(d) => return d.into(),
-            };
+        let include_not_enrolled = req.config.include_not_enrolled.unwrap_or(false);
         let path = scope.collection(ARC_MACHINES);
-        match push_collection(
+        let listed = push_collection(
             data,
             &path,
             API_VERSION,
@@ -89,8 +87,8 @@ impl ListResource<HotpatchData> for EnrollmentList {
             sink,
             |m| result(m, include_not_enrolled),
         )
-        .await
-        {
+        .await;
+        match listed {
             Ok(_) => Diagnostics::new(),
             Err(d) => d.into(),
         }

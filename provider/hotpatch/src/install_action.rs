@@ -18,51 +18,85 @@ use armclient::models::hybridcompute::{
     MachineInstallPatchesParameters, MachineInstallPatchesResult, PatchOperationStatus,
     RebootSetting, WindowsClassification, WindowsParameters,
 };
-use armclient::ErrorDetail;
 use async_trait::async_trait;
 use tfframework::validators::{each, one_of};
 use tfframework::{
-    Action, AttributePath, AttributeSchema, BlockSchema, Context, Diagnostic, Diagnostics, Known,
-    ObjectReader, ProgressSender, Type, Value,
+    Action, AttributePath, Context, Diagnostic, Diagnostics, Known, Model, ProgressSender,
 };
 
 use crate::action_progress::with_progress;
 use crate::arm_diag::arm_error;
-use crate::assess_action::{
-    api_version, check_machine, config_machine, machine_id_attribute, reason, short_name,
-};
 use crate::install_validators::{kb_digits, Classification, IsoDuration, KbNumber};
-use crate::machine_id::MachineKind;
-use crate::provider::HotpatchData;
+use crate::machine_id::{AnyMachineId, MachineKind};
+use crate::machine_target::{self, MachineTarget};
+use crate::patch_report::{status_word, Report};
+use crate::provider_data::HotpatchData;
+
+/// Installs updates on an Azure Arc-enabled machine or Azure VM now (a one-time Update Manager
+/// run), streaming progress while it runs. Ends with the installed/failed counts and reboot
+/// status, or fails with the service's error when the run fails.
+#[derive(Model)]
+pub struct InstallConfig {
+    /// ARM id of the `Microsoft.HybridCompute/machines` or `Microsoft.Compute/virtualMachines`
+    /// resource (compared case-insensitively).
+    #[tf(required, validator = AnyMachineId)]
+    machine_id: String,
+    /// How long the run may take, as an ISO 8601 duration (`PT2H`, `PT90M`). Default `PT2H`.
+    #[tf(optional, validator = IsoDuration)]
+    maximum_duration: Option<String>,
+    /// `IfRequired` (default), `Never` or `Always`.
+    #[tf(optional, validator = one_of(RebootSetting::KNOWN))]
+    reboot_setting: Option<String>,
+    /// Classifications to install: `Critical`, `Security`, `UpdateRollUp`, `FeaturePack`,
+    /// `ServicePack`, `Definition`, `Tools`, `Updates` (case-insensitive).
+    #[tf(optional, validator = each(Classification))]
+    classifications_to_include: Option<Vec<String>>,
+    /// KB numbers to install (digits, with or without a `KB` prefix), in addition to any
+    /// selected classification.
+    #[tf(optional, validator = each(KbNumber))]
+    kb_numbers_to_include: Option<Vec<String>>,
+    /// KB numbers never to install.
+    #[tf(optional, validator = each(KbNumber))]
+    kb_numbers_to_exclude: Option<Vec<String>>,
+    /// Skip every update that may need a restart, leaving only hotpatches and other updates
+    /// that never reboot.
+    #[tf(optional)]
+    exclude_kbs_requiring_reboot: Option<bool>,
+}
 
 pub struct InstallAction;
 
+/// The operation the action POSTs.
+const OPERATION: &str = "installPatches";
 /// `maximum_duration` when the configuration leaves it out.
 const DEFAULT_DURATION: &str = "PT2H";
 const DEFAULT_REBOOT: &str = "IfRequired";
 
-/// The request body from a (wholly known) configuration.
-fn parameters(config: &Value) -> Result<MachineInstallPatchesParameters, Diagnostic> {
-    let r = ObjectReader::new(config);
-    let list = |name: &str| r.get::<Option<Vec<String>>>(name);
-    Ok(MachineInstallPatchesParameters {
-        maximum_duration: r
-            .get::<Option<String>>("maximum_duration")?
+/// The request body from the configuration.
+fn parameters(config: &InstallConfig) -> MachineInstallPatchesParameters {
+    MachineInstallPatchesParameters {
+        maximum_duration: config
+            .maximum_duration
+            .clone()
             .unwrap_or_else(|| DEFAULT_DURATION.to_owned()),
         reboot_setting: RebootSetting::from(
-            r.get::<Option<String>>("reboot_setting")?
+            config
+                .reboot_setting
+                .clone()
                 .unwrap_or_else(|| DEFAULT_REBOOT.to_owned()),
         ),
         windows_parameters: Some(WindowsParameters {
-            classifications_to_include: list("classifications_to_include")?
+            classifications_to_include: config
+                .classifications_to_include
+                .clone()
                 .map(|l| l.into_iter().map(WindowsClassification::from).collect()),
-            kb_numbers_to_include: list("kb_numbers_to_include")?,
-            kb_numbers_to_exclude: list("kb_numbers_to_exclude")?,
-            exclude_kbs_requiring_reboot: r.get::<Option<bool>>("exclude_kbs_requiring_reboot")?,
+            kb_numbers_to_include: config.kb_numbers_to_include.clone(),
+            kb_numbers_to_exclude: config.kb_numbers_to_exclude.clone(),
+            exclude_kbs_requiring_reboot: config.exclude_kbs_requiring_reboot,
             max_patch_publish_date: None,
         }),
         linux_parameters: None,
-    })
+    }
 }
 
 /// The same request as a VM body.
@@ -83,13 +117,6 @@ fn vm_parameters(p: &MachineInstallPatchesParameters) -> VirtualMachineInstallPa
     }
 }
 
-/// What the action reports of a run, whichever kind of machine ran it.
-struct Report {
-    status: Option<PatchOperationStatus>,
-    summary: String,
-    error: String,
-}
-
 /// The fields both results share.
 struct Counts<'a> {
     status: Option<&'a PatchOperationStatus>,
@@ -106,7 +133,7 @@ fn summary(name: &str, c: Counts<'_>, kbs: &str) -> String {
     let n = |v: Option<i32>| v.unwrap_or(0);
     format!(
         "Install on {name} {}: {} installed, {} failed, {} pending, {} excluded, {} not selected{kbs}; reboot status {}{}.",
-        c.status.map_or("finished", |s| s.as_str()),
+        status_word(c.status),
         n(c.installed),
         n(c.failed),
         n(c.pending),
@@ -115,18 +142,6 @@ fn summary(name: &str, c: Counts<'_>, kbs: &str) -> String {
         c.reboot.unwrap_or("Unknown"),
         if c.window_exceeded == Some(true) { "; the maintenance window was exceeded" } else { "" },
     )
-}
-
-fn report(
-    status: Option<PatchOperationStatus>,
-    summary: String,
-    error: Option<&ErrorDetail>,
-) -> Report {
-    Report {
-        status,
-        summary,
-        error: reason(error),
-    }
 }
 
 fn arc_report(name: &str, r: MachineInstallPatchesResult) -> Report {
@@ -141,7 +156,7 @@ fn arc_report(name: &str, r: MachineInstallPatchesResult) -> Report {
         window_exceeded: r.maintenance_window_exceeded,
     };
     let text = summary(name, counts, "");
-    report(r.status.clone(), text, r.error_details.as_ref())
+    Report::new(r.status.clone(), text, r.error_details.as_ref())
 }
 
 /// ` (installed KB a, b; failed KB c)` from a VM result's per-patch states.
@@ -181,59 +196,18 @@ fn vm_report(name: &str, r: VirtualMachineInstallPatchesResult) -> Report {
         window_exceeded: r.maintenance_window_exceeded,
     };
     let text = summary(name, counts, &vm_kbs(&r));
-    report(r.status.clone(), text, r.error.as_ref())
+    Report::new(r.status.clone(), text, r.error.as_ref())
 }
 
 #[async_trait]
 impl Action<HotpatchData> for InstallAction {
-    fn type_name(&self) -> &str {
-        "hotpatch_install"
-    }
+    type Config = InstallConfig;
+    const TYPE_NAME: &'static str = "hotpatch_install";
 
-    fn schema(&self) -> BlockSchema {
-        let kb_list = |name: &str, description: &str| {
-            AttributeSchema::list(name, Type::String)
-                .optional()
-                .validator(each(KbNumber))
-                .description(description)
-        };
-        BlockSchema::new()
-            .description("Installs updates on an Azure Arc-enabled machine or Azure VM now (a one-time Update Manager run), streaming progress while it runs. Ends with the installed/failed counts and reboot status, or fails with the service's error when the run fails.")
-            .attribute(machine_id_attribute())
-            .attribute(
-                AttributeSchema::string("maximum_duration")
-                    .optional()
-                    .validator(IsoDuration)
-                    .description("How long the run may take, as an ISO 8601 duration (`PT2H`, `PT90M`). Default `PT2H`."),
-            )
-            .attribute(
-                AttributeSchema::string("reboot_setting")
-                    .optional()
-                    .validator(one_of(RebootSetting::KNOWN))
-                    .description("`IfRequired` (default), `Never` or `Always`."),
-            )
-            .attribute(
-                AttributeSchema::list("classifications_to_include", Type::String)
-                    .optional()
-                    .validator(each(Classification))
-                    .description("Classifications to install: `Critical`, `Security`, `UpdateRollUp`, `FeaturePack`, `ServicePack`, `Definition`, `Tools`, `Updates` (case-insensitive)."),
-            )
-            .attribute(kb_list("kb_numbers_to_include", "KB numbers to install (digits, with or without a `KB` prefix), in addition to any selected classification."))
-            .attribute(kb_list("kb_numbers_to_exclude", "KB numbers never to install."))
-            .attribute(
-                AttributeSchema::bool("exclude_kbs_requiring_reboot")
-                    .optional()
-                    .description("Skip every update that may need a restart, leaving only hotpatches and other updates that never reboot."),
-            )
-    }
-
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        let r = ObjectReader::new(config);
-        let Ok(Known::Value(include)) = r.get::<Known<Vec<Known<String>>>>("kb_numbers_to_include")
-        else {
-            return;
-        };
-        let Ok(Known::Value(exclude)) = r.get::<Known<Vec<Known<String>>>>("kb_numbers_to_exclude")
+    /// A KB both included and excluded is a contradiction the service would not report.
+    fn validate(&self, config: &InstallConfigPlan, diags: &mut Diagnostics) {
+        let (Known::Value(include), Known::Value(exclude)) =
+            (&config.kb_numbers_to_include, &config.kb_numbers_to_exclude)
         else {
             return;
         };
@@ -248,9 +222,13 @@ impl Action<HotpatchData> for InstallAction {
             if let Known::Value(kb) = kb {
                 if included.contains(&kb_digits(kb)) {
                     diags.error_at(
-                        AttributePath::attr("kb_numbers_to_exclude").index(i as i64),
+                        AttributePath::attr(InstallConfig::KB_NUMBERS_TO_EXCLUDE).index(i as i64),
                         "KB both included and excluded",
-                        format!("{kb} is listed in both kb_numbers_to_include and kb_numbers_to_exclude."),
+                        format!(
+                            "{kb} is listed in both {} and {}.",
+                            InstallConfig::KB_NUMBERS_TO_INCLUDE,
+                            InstallConfig::KB_NUMBERS_TO_EXCLUDE
+                        ),
                     );
                 }
             }
@@ -261,37 +239,35 @@ impl Action<HotpatchData> for InstallAction {
         &self,
         _ctx: &Context,
         data: Option<&HotpatchData>,
-        config: &Value,
+        config: &InstallConfigPlan,
     ) -> Diagnostics {
-        check_machine(data, config).await
+        machine_target::check_exists(data, &config.machine_id, InstallConfig::MACHINE_ID).await
     }
 
     async fn invoke(
         &self,
         _ctx: &Context,
         data: &HotpatchData,
-        config: &Value,
+        config: &InstallConfig,
         progress: &ProgressSender,
     ) -> Diagnostics {
-        let (machine_id, kind) = match config_machine(config) {
-            Ok(m) => m,
+        let target = match MachineTarget::new(&config.machine_id, InstallConfig::MACHINE_ID) {
+            Ok(t) => t,
             Err(d) => return d.into(),
         };
-        let body = match parameters(config) {
-            Ok(b) => b,
-            Err(d) => return d.into(),
-        };
-        let name = short_name(&machine_id).to_owned();
+        let body = parameters(config);
+        let machine_id = &config.machine_id;
+        let name = target.name().to_owned();
         progress
             .send(format!(
                 "Installing updates on {name} (maximum duration {}, reboot {})...",
                 body.maximum_duration, body.reboot_setting
             ))
             .await;
-        let path = format!("{machine_id}/installPatches");
-        let api = api_version(kind);
+        let path = target.operation_path(OPERATION);
+        let api = target.api_version();
         let result = with_progress(progress, format!("Install on {name}"), |cb| async move {
-            Ok(match kind {
+            Ok(match target.kind {
                 MachineKind::Arc => data
                     .arm
                     .post_lro::<_, MachineInstallPatchesResult>(&path, api, &body, Some(cb))
@@ -338,5 +314,119 @@ impl Action<HotpatchData> for InstallAction {
             .into(),
             _ => Diagnostics::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The wire format of the install POST, one place to read it (CONTRACT §2.4 Arc, §3 VM):
+    //! the bodies are built by `parameters` and `vm_parameters`, as `invoke` builds them, and
+    //! serialized as the ARM client sends them.
+
+    use serde::Serialize;
+    use serde_json::json;
+
+    use super::*;
+    use crate::machine_target::test_ids::{ARC, VM};
+
+    /// Only `machine_id` configured.
+    fn bare(machine_id: &str) -> InstallConfig {
+        InstallConfig {
+            machine_id: machine_id.into(),
+            maximum_duration: None,
+            reboot_setting: None,
+            classifications_to_include: None,
+            kb_numbers_to_include: None,
+            kb_numbers_to_exclude: None,
+            exclude_kbs_requiring_reboot: None,
+        }
+    }
+
+    /// Every argument configured, classifications in the user's spelling.
+    fn full(machine_id: &str) -> InstallConfig {
+        InstallConfig {
+            maximum_duration: Some("PT90M".into()),
+            reboot_setting: Some("Never".into()),
+            classifications_to_include: Some(vec!["security".into(), "UpdateRollup".into()]),
+            kb_numbers_to_include: Some(vec!["KB5061001".into()]),
+            kb_numbers_to_exclude: Some(vec!["5061002".into()]),
+            exclude_kbs_requiring_reboot: Some(true),
+            ..bare(machine_id)
+        }
+    }
+
+    /// The body as the ARM client puts it on the wire (`serde_json::to_vec`).
+    fn sent(body: &impl Serialize) -> serde_json::Value {
+        serde_json::from_slice(&serde_json::to_vec(body).unwrap()).unwrap()
+    }
+
+    /// Path, api-version and body of the POST `invoke` sends for `config`.
+    fn request(config: &InstallConfig) -> (String, &'static str, serde_json::Value) {
+        let target = MachineTarget::new(&config.machine_id, InstallConfig::MACHINE_ID).unwrap();
+        let body = parameters(config);
+        let body = match target.kind {
+            MachineKind::Arc => sent(&body),
+            MachineKind::Vm => sent(&vm_parameters(&body)),
+        };
+        (target.operation_path(OPERATION), target.api_version(), body)
+    }
+
+    /// A VM's `maximumDuration` is optional, but the default is sent so a run is bounded.
+    #[test]
+    fn posts_with_defaults() {
+        let body = json!({
+            "maximumDuration": "PT2H",
+            "rebootSetting": "IfRequired",
+            "windowsParameters": {}
+        });
+        assert_eq!(
+            request(&bare(ARC)),
+            (format!("{ARC}/installPatches"), "2025-01-13", body.clone())
+        );
+        assert_eq!(
+            request(&bare(VM)),
+            (format!("{VM}/installPatches"), "2025-04-01", body)
+        );
+    }
+
+    /// Classifications are sent in the API's spelling whatever the user's.
+    #[test]
+    fn posts_with_every_argument() {
+        let body = json!({
+            "maximumDuration": "PT90M",
+            "rebootSetting": "Never",
+            "windowsParameters": {
+                "classificationsToInclude": ["Security", "UpdateRollUp"],
+                "kbNumbersToInclude": ["KB5061001"],
+                "kbNumbersToExclude": ["5061002"],
+                "excludeKbsRequiringReboot": true
+            }
+        });
+        assert_eq!(
+            request(&full(ARC)),
+            (format!("{ARC}/installPatches"), "2025-01-13", body.clone())
+        );
+        assert_eq!(
+            request(&full(VM)),
+            (format!("{VM}/installPatches"), "2025-04-01", body)
+        );
+    }
+
+    #[test]
+    fn a_kb_both_included_and_excluded_is_an_error_at_the_exclusion() {
+        let config = InstallConfig {
+            kb_numbers_to_include: Some(vec!["KB5061001".into(), "5061003".into()]),
+            kb_numbers_to_exclude: Some(vec!["5061002".into(), "kb5061001".into()]),
+            ..bare(ARC)
+        };
+        let mut diags = Diagnostics::new();
+        Action::<HotpatchData>::validate(&InstallAction, &config.plan(), &mut diags);
+        let paths: Vec<_> = diags.iter().map(|d| d.attribute.clone()).collect();
+        assert_eq!(
+            paths,
+            [Some(
+                AttributePath::attr(InstallConfig::KB_NUMBERS_TO_EXCLUDE).index(1)
+            )]
+        );
     }
 }

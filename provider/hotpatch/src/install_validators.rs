@@ -111,7 +111,7 @@ mod tests {
 
     fn check(v: &dyn Validator, s: &str) -> bool {
         let mut d = Diagnostics::new();
-        v.validate(&Value::string(s), &AttributePath::attr("x"), &mut d);
+        v.validate(&Value::string(s), &AttributePath::root(), &mut d);
         d.is_empty()
     }
 

@@ -10,13 +10,10 @@
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
 use tfframework::validators::regex;
-use tfframework::{
-    AttributePath, AttributeSchema, BlockSchema, Diagnostic, ListResult, ListSink, ObjectReader,
-    Value,
-};
+use tfframework::{AttributePath, Diagnostic, ListResult, ListSink, Model, Validator};
 
 use crate::arm_diag::arm_error;
-use crate::provider::HotpatchData;
+use crate::provider_data::HotpatchData;
 
 const GUID: &str = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$";
 /// ARM's resource group name rule.
@@ -26,21 +23,60 @@ const RESOURCE_GROUP: &str = r"^[-\w\.\(\)]{1,89}[-\w\(\)]$|^[-\w\(\)]$";
 pub(crate) const ARC_MACHINES: &str = "Microsoft.HybridCompute/machines";
 pub(crate) const AZURE_VMS: &str = "Microsoft.Compute/virtualMachines";
 
-/// Adds the scope attributes to a list block's config schema.
-pub(crate) fn with_scope_attributes(block: BlockSchema) -> BlockSchema {
-    block
-        .attribute(
-            AttributeSchema::string("subscription_id")
-                .optional()
-                .validator(regex(GUID, "must be a subscription GUID"))
-                .description("Subscription to list. Default: the provider's `subscription_id`."),
-        )
-        .attribute(
-            AttributeSchema::string("resource_group_name")
-                .optional()
-                .validator(regex(RESOURCE_GROUP, "must be a resource group name (letters, digits, `-`, `_`, `.`, `(`, `)`; up to 90 characters, not ending in `.`)"))
-                .description("Only machines in this resource group. Default: the whole subscription."),
-        )
+/// Validates `subscription_id`.
+pub(crate) fn subscription_id_rule() -> impl Validator {
+    regex(GUID, "must be a subscription GUID")
+}
+
+/// Validates `resource_group_name`.
+pub(crate) fn resource_group_rule() -> impl Validator {
+    regex(
+        RESOURCE_GROUP,
+        "must be a resource group name (letters, digits, `-`, `_`, `.`, `(`, `)`; up to 90 characters, not ending in `.`)",
+    )
+}
+
+/// Declares a `#[derive(Model)]` struct whose first two attributes are the scope of a list:
+/// `subscription_id` and `resource_group_name`. The derive has no flattening, and three
+/// objects take a scope; this keeps its names, rules and descriptions in one place.
+macro_rules! scoped_model {
+    ($(#[$attr:meta])* $vis:vis struct $name:ident { $($fields:tt)* }) => {
+        $(#[$attr])*
+        #[derive(tfframework::Model, Clone, Debug, PartialEq)]
+        $vis struct $name {
+            /// Subscription to list. Default: the provider's `subscription_id`.
+            #[tf(optional, validator = $crate::list_scope::subscription_id_rule())]
+            pub subscription_id: Option<String>,
+            /// Only machines in this resource group. Default: the whole subscription.
+            #[tf(optional, validator = $crate::list_scope::resource_group_rule())]
+            pub resource_group_name: Option<String>,
+            $($fields)*
+        }
+
+        impl $crate::list_scope::Scoped for $name {
+            fn subscription_id(&self) -> Option<&str> {
+                self.subscription_id.as_deref()
+            }
+
+            fn resource_group_name(&self) -> Option<&str> {
+                self.resource_group_name.as_deref()
+            }
+
+            fn subscription_path() -> tfframework::AttributePath {
+                tfframework::AttributePath::attr(Self::SUBSCRIPTION_ID)
+            }
+        }
+    };
+}
+
+pub(crate) use scoped_model;
+
+/// A model declared with [`scoped_model!`].
+pub(crate) trait Scoped {
+    fn subscription_id(&self) -> Option<&str>;
+    fn resource_group_name(&self) -> Option<&str>;
+    /// Where a missing subscription is reported.
+    fn subscription_path() -> AttributePath;
 }
 
 /// The subscription, or one resource group of it, that a `list` block covers.
@@ -50,22 +86,22 @@ pub(crate) struct ListScope {
 }
 
 impl ListScope {
-    /// Reads the scope attributes; the subscription falls back to the provider's.
-    pub(crate) fn from_config(config: &Value, data: &HotpatchData) -> Result<Self, Diagnostic> {
-        let r = ObjectReader::new(config);
-        let subscription_id = r
-            .get::<Option<String>>("subscription_id")?
+    /// The scope a configuration names; the subscription falls back to the provider's.
+    pub(crate) fn of<C: Scoped>(config: &C, data: &HotpatchData) -> Result<Self, Diagnostic> {
+        let subscription_id = config
+            .subscription_id()
+            .map(str::to_owned)
             .or_else(|| data.subscription_id.clone())
             .ok_or_else(|| {
                 Diagnostic::error(
                     "No subscription to list",
                     "Set subscription_id in the list block's config or in the provider (or ARM_SUBSCRIPTION_ID).",
                 )
-                .at(AttributePath::attr("subscription_id"))
+                .at(C::subscription_path())
             })?;
         Ok(ListScope {
             subscription_id,
-            resource_group: r.get::<Option<String>>("resource_group_name")?,
+            resource_group: config.resource_group_name().map(str::to_owned),
         })
     }
 
@@ -84,17 +120,19 @@ impl ListScope {
 /// Pages through the collection at `path`, pushing what `result` makes of each item (items it
 /// returns `None` for are skipped). Pages are fetched only while Terraform wants more, so
 /// `Ok(false)` means the sink is full and the caller should list nothing else.
-pub(crate) async fn push_collection<T, F>(
+pub(crate) async fn push_collection<T, M, I, F>(
     data: &HotpatchData,
     path: &str,
     api_version: &str,
     doing: &str,
-    sink: &mut ListSink,
+    sink: &mut ListSink<'_, M, I>,
     mut result: F,
 ) -> Result<bool, Diagnostic>
 where
     T: DeserializeOwned + Send + 'static,
-    F: FnMut(&T) -> Option<ListResult>,
+    M: Model,
+    I: Model,
+    F: FnMut(&T) -> Option<ListResult<M, I>>,
 {
     let items = data.arm.list_stream::<T>(path, api_version);
     futures::pin_mut!(items);

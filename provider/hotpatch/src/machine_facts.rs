@@ -1,14 +1,10 @@
 //! One view of a machine's hotpatch facts, whether it is an Arc machine or an Azure VM.
 //!
-//! The machine setting resource, the status data source and the fleet data source all need
-//! the same answers (which OS, is it connected, what do the patch settings say, is it eligible,
-//! which portal word applies) from bodies that differ per resource provider. Deriving them
-//! here, once, keeps the three objects consistent and keeps each of them to one ARM read per
-//! machine (a GET, or one row of a list page).
-//!
-//! OS facts are free strings written by agents and images (CONTRACT.md §5.1), so every check is
-//! a case-insensitive `contains`, and a fact that is missing never makes a machine ineligible:
-//! only facts that contradict a rule do.
+//! The resources, the status data source and the fleet data source all need the same answers
+//! (which OS, is it connected, what do the patch settings say, which portal word applies) from
+//! bodies that differ per resource provider. Deriving them here, once, keeps the objects
+//! consistent and keeps each of them to one ARM read per machine (a GET, or one row of a list
+//! page). Whether the machine is eligible at all is the rule in `eligibility`.
 
 use armclient::models::compute::{self, VirtualMachine};
 use armclient::models::hybridcompute::{self, Machine, ProductFeature, HOTPATCH_FEATURE};
@@ -41,6 +37,8 @@ pub struct MachineFacts {
     pub os_type: Option<String>,
     pub os_name: Option<String>,
     pub os_sku: Option<String>,
+    /// Arc only: `osEdition` (e.g. `serverdatacenter`).
+    pub os_edition: Option<String>,
     pub os_version: Option<String>,
     /// Arc agent status (`Connected`, `Disconnected`, `Error`); VMs have none.
     pub connection_status: Option<String>,
@@ -56,7 +54,8 @@ pub struct MachineFacts {
     pub vm: Option<VmFacts>,
 }
 
-fn contains(haystack: Option<&str>, needle: &str) -> bool {
+/// Case-insensitive `contains` on a free string (OS facts, image names).
+pub(crate) fn contains(haystack: Option<&str>, needle: &str) -> bool {
     haystack.is_some_and(|h| h.to_ascii_lowercase().contains(needle))
 }
 
@@ -80,6 +79,7 @@ impl MachineFacts {
             os_type: p.and_then(|p| p.os_type.clone()),
             os_name: p.and_then(|p| p.os_name.clone()),
             os_sku: p.and_then(|p| p.os_sku.clone()),
+            os_edition: p.and_then(|p| p.os_edition.clone()),
             os_version: p.and_then(|p| p.os_version.clone()),
             connection_status: p
                 .and_then(|p| p.status.as_ref())
@@ -139,6 +139,7 @@ impl MachineFacts {
             os_type,
             os_name: view.and_then(|v| v.os_name.clone()),
             os_sku: sku.map(str::to_owned),
+            os_edition: None,
             os_version: view.and_then(|v| v.os_version.clone()),
             connection_status: None,
             hotpatching_enabled: ps.and_then(|s| s.enable_hotpatching),
@@ -171,111 +172,6 @@ impl MachineFacts {
                 etag: vm.etag.clone(),
             }),
         }
-    }
-
-    /// Whether the OS is Windows; None when the machine does not say.
-    pub(crate) fn is_windows(&self) -> Option<bool> {
-        match self.os_type.as_deref() {
-            Some(t) => Some(t.eq_ignore_ascii_case("windows")),
-            None => self
-                .os_name
-                .as_deref()
-                .map(|n| contains(Some(n), "windows")),
-        }
-    }
-
-    /// Why hotpatch cannot be enabled on this machine as it stands (empty: eligible). Covers
-    /// what the machine is (OS, image, agent, connection), not settings the user can change in
-    /// the same apply (patch mode).
-    pub fn eligibility_issues(&self) -> Vec<String> {
-        let mut issues = Vec::new();
-        if self.is_windows() == Some(false) {
-            issues.push(format!(
-                "hotpatch is for Windows Server, but the machine runs {}",
-                self.os_type
-                    .as_deref()
-                    .or(self.os_name.as_deref())
-                    .unwrap_or("another OS")
-            ));
-            return issues;
-        }
-        match self.kind {
-            MachineKind::Arc => {
-                let os = [&self.os_name, &self.os_sku]
-                    .iter()
-                    .filter_map(|s| s.as_deref())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let version_2025 = contains(self.os_version.as_deref(), "10.0.26100");
-                let os_known = !os.is_empty() || self.os_version.is_some();
-                let is_2025 = contains(Some(&os), "2025") || version_2025;
-                let edition_ok = contains(Some(&os), "datacenter")
-                    || contains(Some(&os), "standard")
-                    || os.is_empty();
-                if os_known && !(is_2025 && edition_ok) {
-                    issues.push(format!(
-                        "hotpatch on Arc needs Windows Server 2025 Standard or Datacenter, but the machine reports {:?}",
-                        if os.is_empty() { self.os_version.clone().unwrap_or_default() } else { os }
-                    ));
-                }
-                if let Some(status) = &self.connection_status {
-                    if !status.eq_ignore_ascii_case("Connected") {
-                        issues.push(format!(
-                            "the Arc agent is {status}; the machine must be Connected for hotpatch settings to take effect"
-                        ));
-                    }
-                }
-            }
-            MachineKind::Vm => {
-                let vm = self.vm.clone().unwrap_or_default();
-                if vm.hotpatch_image == Some(false) {
-                    issues.push(format!(
-                        "hotpatch on Azure VMs needs a Windows Server Datacenter: Azure Edition image (image SKU containing \"azure-edition\" or \"hotpatch\"), but the VM runs {}",
-                        vm.image.as_deref().unwrap_or("another image")
-                    ));
-                }
-                if vm.provision_vm_agent == Some(false) {
-                    issues.push(
-                        "hotpatch on Azure VMs needs the VM agent (osProfile.windowsConfiguration.provisionVMAgent = true), which this VM was created without".to_owned(),
-                    );
-                }
-            }
-        }
-        issues
-    }
-
-    /// Everything that stands between this machine and working hotpatch: the eligibility
-    /// issues plus what the service itself reported (an `ActionRequired` evaluation, a `Failed`
-    /// license feature), with the service's reasons.
-    pub fn issues(&self) -> Vec<String> {
-        let mut issues = self.eligibility_issues();
-        if self
-            .enablement_status
-            .as_deref()
-            .is_some_and(|s| s.eq_ignore_ascii_case("ActionRequired"))
-        {
-            issues.push(format!(
-                "the service evaluated the hotpatch setting as ActionRequired: {}",
-                self.enablement_error
-                    .as_deref()
-                    .unwrap_or("no reason given")
-            ));
-        }
-        if let Some(f) = &self.feature {
-            if f.subscription_status
-                .as_ref()
-                .is_some_and(|s| s.as_str().eq_ignore_ascii_case("Failed"))
-            {
-                issues.push(format!(
-                    "the Hotpatch license feature is Failed: {}",
-                    f.error
-                        .as_ref()
-                        .map(|e| e.to_string())
-                        .unwrap_or_else(|| "no reason given".into())
-                ));
-            }
-        }
-        issues
     }
 
     /// The portal word. Arc machines follow CONTRACT.md §5 (license feature plus patch
@@ -335,60 +231,29 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn arc(props: serde_json::Value) -> MachineFacts {
-        let m: Machine = serde_json::from_value(json!({ "properties": props })).unwrap();
-        MachineFacts::from_arc(&m)
-    }
-
     #[test]
-    fn arc_eligibility_is_tolerant_of_spelling_and_missing_facts() {
-        let ok = arc(
-            json!({ "osType": "WINDOWS", "osSku": "windows server 2025 datacenter", "status": "Connected" }),
-        );
-        assert!(ok.eligibility_issues().is_empty());
-        let by_build = arc(json!({ "osType": "windows", "osVersion": "10.0.26100.4061" }));
-        assert!(by_build.eligibility_issues().is_empty());
-        assert!(
-            arc(json!({})).eligibility_issues().is_empty(),
-            "no facts, no verdict"
-        );
-        let old = arc(json!({ "osType": "windows", "osName": "Windows Server 2022 Datacenter" }));
-        assert_eq!(old.eligibility_issues().len(), 1);
-        let linux = arc(json!({ "osType": "linux", "osSku": "Ubuntu 22.04" }));
-        assert!(linux.eligibility_issues()[0].contains("linux"));
-        let offline = arc(
-            json!({ "osType": "windows", "osSku": "Windows Server 2025 Standard", "status": "Disconnected" }),
-        );
-        assert!(offline.eligibility_issues()[0].contains("Disconnected"));
-    }
-
-    #[test]
-    fn vm_eligibility_and_status() {
-        let vm = |sku: &str, hotpatch: bool, agent: bool| {
+    fn vm_status_comes_from_the_switch_and_the_image() {
+        let vm = |sku: &str, hotpatch: bool| {
             let v: VirtualMachine = serde_json::from_value(json!({ "properties": {
                 "provisioningState": "Succeeded",
                 "storageProfile": { "imageReference": { "sku": sku }, "osDisk": { "osType": "Windows" } },
-                "osProfile": { "windowsConfiguration": { "provisionVMAgent": agent,
+                "osProfile": { "windowsConfiguration": { "provisionVMAgent": true,
                     "patchSettings": { "enableHotpatching": hotpatch, "patchMode": "AutomaticByPlatform" } } }
             }}))
             .unwrap();
             MachineFacts::from_vm(&v)
         };
-        let capable = vm("2025-Datacenter-Azure-Edition", true, true);
-        assert!(capable.eligibility_issues().is_empty());
-        assert_eq!(capable.status(), PortalStatus::Enabled);
         assert_eq!(
-            vm("2025-datacenter-azure-edition", false, true).status(),
+            vm("2025-Datacenter-Azure-Edition", true).status(),
+            PortalStatus::Enabled
+        );
+        assert_eq!(
+            vm("2025-datacenter-azure-edition", false).status(),
             PortalStatus::Disabled
         );
-        let old = vm("2022-datacenter", false, true);
-        assert_eq!(old.eligibility_issues().len(), 1);
-        assert_eq!(old.status(), PortalStatus::NotEnrolled);
         assert_eq!(
-            vm("2025-datacenter-azure-edition", false, false)
-                .eligibility_issues()
-                .len(),
-            1
+            vm("2022-datacenter", false).status(),
+            PortalStatus::NotEnrolled
         );
     }
 }

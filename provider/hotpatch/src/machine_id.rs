@@ -96,16 +96,18 @@ pub fn strip_license_profile(id: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::enrollment_resource::EnrollmentModel;
+
+    /// The attribute the validator guards, as the enrollment resource declares it.
+    fn machine_id_path() -> AttributePath {
+        AttributePath::attr(EnrollmentModel::MACHINE_ID)
+    }
 
     const ID: &str = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.HybridCompute/machines/m1";
 
     fn check(id: &str) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        ArcMachineId.validate(
-            &Value::string(id),
-            &AttributePath::attr("machine_id"),
-            &mut diags,
-        );
+        ArcMachineId.validate(&Value::string(id), &machine_id_path(), &mut diags);
         diags
     }
 
@@ -124,7 +126,7 @@ mod tests {
         ] {
             let d = check(bad);
             assert_eq!(d.0.len(), 1, "{bad}");
-            assert_eq!(d.0[0].attribute, Some(AttributePath::attr("machine_id")));
+            assert_eq!(d.0[0].attribute, Some(machine_id_path()));
         }
     }
 

@@ -11,35 +11,44 @@ use armclient::models::compute::{self, VirtualMachine};
 use armclient::models::hybridcompute::{self, Machine};
 use async_trait::async_trait;
 use tfframework::{
-    BlockSchema, Context, Diagnostic, Diagnostics, ListRequest, ListResource, ListResult, ListSink,
-    ObjectBuilder, Value,
+    Context, Diagnostic, Diagnostics, ListRequest, ListResource, ListResult, ListSink, Resource,
 };
 
-use crate::list_scope::{
-    push_collection, with_scope_attributes, ListScope, ARC_MACHINES, AZURE_VMS,
-};
+use crate::list_scope::{push_collection, scoped_model, ListScope, ARC_MACHINES, AZURE_VMS};
 use crate::machine_facts::MachineFacts;
-use crate::machine_setting::state;
-use crate::provider::HotpatchData;
+use crate::machine_setting_resource::{
+    MachineSettingIdentity, MachineSettingModel, MachineSettingResource,
+};
+use crate::provider_data::HotpatchData;
+
+scoped_model! {
+    /// Lists the hotpatch switch of every Windows Azure Arc-enabled machine and Azure VM in a
+    /// subscription or resource group.
+    pub struct MachineSettingListConfig {}
+}
 
 pub struct MachineSettingList;
 
+type Sink<'a> = ListSink<'a, MachineSettingModel, MachineSettingIdentity>;
+
 /// The setting `terraform query` shows (and imports) for one listed machine.
-fn result(facts: MachineFacts) -> Option<ListResult> {
+fn result(facts: MachineFacts) -> Option<ListResult<MachineSettingModel, MachineSettingIdentity>> {
     if facts.is_windows() == Some(false) {
         return None;
     }
     let id = facts.id.clone()?;
-    let name = facts.name.clone().unwrap_or_else(|| id.clone());
+    let name = facts.name.as_deref().unwrap_or(&id);
     let switch = if facts.hotpatching_enabled == Some(true) {
         "on"
     } else {
         "off"
     };
     Some(ListResult {
-        identity: ObjectBuilder::new().set("machine_id", id.as_str()).build(),
         display_name: format!("{name} (hotpatching {switch}, {})", facts.status().as_str()),
-        resource_object: Some(state(&id, &facts)),
+        identity: MachineSettingIdentity {
+            machine_id: id.clone(),
+        },
+        resource_object: Some(MachineSettingModel::from_facts(&id, &facts)),
         diagnostics: Diagnostics::new(),
     })
 }
@@ -47,10 +56,10 @@ fn result(facts: MachineFacts) -> Option<ListResult> {
 /// Arc machines first, then Azure VMs, stopping as soon as Terraform wants no more.
 async fn list_scope(
     data: &HotpatchData,
-    config: &Value,
-    sink: &mut ListSink,
+    config: &MachineSettingListConfig,
+    sink: &mut Sink<'_>,
 ) -> Result<(), Diagnostic> {
-    let scope = ListScope::from_config(config, data)?;
+    let scope = ListScope::of(config, data)?;
     let more = push_collection(
         data,
         &scope.collection(ARC_MACHINES),
@@ -76,24 +85,19 @@ async fn list_scope(
 
 #[async_trait]
 impl ListResource<HotpatchData> for MachineSettingList {
-    fn type_name(&self) -> &str {
-        "hotpatch_machine_setting"
-    }
-
-    fn config_schema(&self) -> BlockSchema {
-        with_scope_attributes(BlockSchema::new().description(
-            "Lists the hotpatch switch of every Windows Azure Arc-enabled machine and Azure VM in a subscription or resource group.",
-        ))
-    }
+    type Config = MachineSettingListConfig;
+    type Model = MachineSettingModel;
+    type Identity = MachineSettingIdentity;
+    const TYPE_NAME: &'static str = <MachineSettingResource as Resource<HotpatchData>>::TYPE_NAME;
 
     async fn list(
         &self,
         _ctx: &Context,
         data: &HotpatchData,
-        req: &ListRequest,
-        sink: &mut ListSink,
+        req: ListRequest<'_, MachineSettingListConfig>,
+        sink: &mut Sink<'_>,
     ) -> Diagnostics {
-        match list_scope(data, &req.config, sink).await {
+        match list_scope(data, req.config, sink).await {
             Ok(()) => Diagnostics::new(),
             Err(d) => d.into(),
         }

@@ -12,98 +12,89 @@ use armclient::models::compute::{self, VirtualMachine};
 use armclient::models::hybridcompute::{self, Machine};
 use async_trait::async_trait;
 use tfframework::validators::one_of;
-use tfframework::{
-    AttributeSchema, BlockSchema, Context, DataSource, Diagnostics, ObjectBuilder, ObjectReader,
-    Type, Value,
-};
+use tfframework::{Context, DataSource, Diagnostics, Model};
 
 use crate::arm_diag::arm_error;
-use crate::list_scope::{with_scope_attributes, ListScope, ARC_MACHINES, AZURE_VMS};
+use crate::list_scope::{scoped_model, ListScope, ARC_MACHINES, AZURE_VMS};
 use crate::machine_facts::MachineFacts;
-use crate::provider::HotpatchData;
+use crate::provider_data::HotpatchData;
 use crate::status::PortalStatus;
-
-pub struct MachinesDataSource;
 
 const RESOURCE_TYPES: &[&str] = &["arc", "vm", "all"];
 
-fn machine_object_type() -> Type {
-    Type::object([
-        ("id", Type::String),
-        ("name", Type::String),
-        ("resource_group_name", Type::String),
-        ("resource_type", Type::String),
-        ("status", Type::String),
-        ("hotpatching_enabled", Type::Bool),
-        ("eligible", Type::Bool),
-    ])
+scoped_model! {
+    /// Hotpatch status of every Arc machine and/or Azure VM in a subscription or resource group,
+    /// with counts per portal status. Reads with paged list calls only (one ARM read per page,
+    /// never one per machine).
+    pub struct MachinesModel {
+        /// `arc` (Arc-enabled machines), `vm` (Azure VMs) or `all`. Default `all`.
+        #[tf(optional, validator = one_of(RESOURCE_TYPES))]
+        pub resource_type: Option<String>,
+        /// Only list machines with this portal status (`Enabled`, `Disabled`, `Pending`,
+        /// `Canceled` or `Not enrolled`). `counts` is not filtered.
+        #[tf(optional, validator = one_of(&PortalStatus::ALL.map(PortalStatus::as_str)))]
+        pub status: Option<String>,
+        /// The machines, sorted by id: objects with `id`, `name`, `resource_group_name`,
+        /// `resource_type` (`arc` or `vm`), `status` (portal word), `hotpatching_enabled` and
+        /// `eligible`.
+        #[tf(computed)]
+        pub machines: Option<Vec<MachineRow>>,
+        /// Number of machines per portal status in the scope and resource type (before the
+        /// `status` filter); all five words are present, zeros included.
+        #[tf(computed)]
+        pub counts: Option<BTreeMap<String, i64>>,
+    }
 }
 
-fn row(f: &MachineFacts) -> Value {
-    ObjectBuilder::new()
-        .set("id", f.id.clone())
-        .set("name", f.name.clone())
-        .set("resource_group_name", f.resource_group.clone())
-        .set("resource_type", f.kind.as_str())
-        .set("status", f.status().as_str())
-        .set(
-            "hotpatching_enabled",
-            f.hotpatching_enabled.unwrap_or(false),
-        )
-        .set("eligible", f.issues().is_empty())
-        .build()
+/// One element of `machines` (a plain object type, described by `machines` itself).
+#[derive(Model, Clone, Debug, PartialEq)]
+pub struct MachineRow {
+    #[tf(computed)]
+    pub id: Option<String>,
+    #[tf(computed)]
+    pub name: Option<String>,
+    #[tf(computed)]
+    pub resource_group_name: Option<String>,
+    #[tf(computed)]
+    pub resource_type: String,
+    #[tf(computed)]
+    pub status: String,
+    #[tf(computed)]
+    pub hotpatching_enabled: bool,
+    #[tf(computed)]
+    pub eligible: bool,
 }
+
+impl MachineRow {
+    fn of(f: &MachineFacts) -> Self {
+        MachineRow {
+            id: f.id.clone(),
+            name: f.name.clone(),
+            resource_group_name: f.resource_group.clone(),
+            resource_type: f.kind.as_str().to_owned(),
+            status: f.status().as_str().to_owned(),
+            hotpatching_enabled: f.hotpatching_enabled.unwrap_or(false),
+            eligible: f.issues().is_empty(),
+        }
+    }
+}
+
+pub struct MachinesDataSource;
 
 #[async_trait]
 impl DataSource<HotpatchData> for MachinesDataSource {
-    fn type_name(&self) -> &str {
-        "hotpatch_machines"
-    }
-
-    fn schema(&self) -> BlockSchema {
-        with_scope_attributes(
-            BlockSchema::new()
-    .description("Hotpatch status of every Arc machine and/or Azure VM in a subscription or resource group, with counts per portal status. Reads with paged list calls only (one ARM read per page, never one per machine)."),
-        )
-            .attribute(
-                AttributeSchema::string("resource_type")
-                    .optional()
-                    .validator(one_of(RESOURCE_TYPES))
-                    .description("`arc` (Arc-enabled machines), `vm` (Azure VMs) or `all`. Default `all`."),
-            )
-            .attribute(
-                AttributeSchema::string("status")
-                    .optional()
-                    .validator(one_of(&PortalStatus::ALL.map(PortalStatus::as_str)))
-                    .description("Only list machines with this portal status (`Enabled`, `Disabled`, `Pending`, `Canceled` or `Not enrolled`). `counts` is not filtered."),
-            )
-            .attribute(
-                AttributeSchema::list("machines", machine_object_type())
-                    .computed()
-                    .description("The machines, sorted by id: objects with `id`, `name`, `resource_group_name`, `resource_type` (`arc` or `vm`), `status` (portal word), `hotpatching_enabled` and `eligible`."),
-            )
-            .attribute(
-                AttributeSchema::map("counts", Type::Number)
-                    .computed()
-                    .description("Number of machines per portal status in the scope and resource type (before the `status` filter); all five words are present, zeros included."),
-            )
-    }
+    type Model = MachinesModel;
+    const TYPE_NAME: &'static str = "hotpatch_machines";
 
     async fn read(
         &self,
         _ctx: &Context,
         data: &HotpatchData,
-        config: &Value,
-    ) -> (Option<Value>, Diagnostics) {
+        config: &MachinesModel,
+    ) -> (Option<MachinesModel>, Diagnostics) {
         let mut diags = Diagnostics::new();
-        let c = ObjectReader::new(config);
-        let resource_type = c
-            .get::<Option<String>>("resource_type")
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| "all".to_owned());
-        let status_filter = c.get::<Option<String>>("status").ok().flatten();
-        let scope = match ListScope::from_config(config, data) {
+        let resource_type = config.resource_type.as_deref().unwrap_or("all");
+        let scope = match ListScope::of(config, data) {
             Ok(scope) => scope,
             Err(d) => {
                 diags.push(d);
@@ -148,17 +139,19 @@ impl DataSource<HotpatchData> for MachinesDataSource {
         for f in &facts {
             let status = f.status();
             *counts.entry(status.as_str().to_owned()).or_default() += 1;
-            if status_filter
+            if config
+                .status
                 .as_deref()
                 .is_none_or(|want| want == status.as_str())
             {
-                machines.push(row(f));
+                machines.push(MachineRow::of(f));
             }
         }
-        let state = ObjectBuilder::from_value(config)
-            .set("machines", machines)
-            .set("counts", counts)
-            .build();
+        let state = MachinesModel {
+            machines: Some(machines),
+            counts: Some(counts),
+            ..config.clone()
+        };
         (Some(state), diags)
     }
 }

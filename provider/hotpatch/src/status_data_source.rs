@@ -2,70 +2,114 @@
 //!
 //! One GET answers everything: the Arc machine body embeds the license instance view next to
 //! the patch settings, and a VM read with its instance view carries the OS facts. The portal
-//! word is derived in `machine_facts` / `status` so it matches the enrollment resource and the
-//! fleet data source exactly.
+//! word is derived in `machine_facts` / `status` and eligibility in `eligibility`, so both match
+//! the resources and the fleet data source exactly.
 
 use async_trait::async_trait;
-use tfframework::{
-    AttributePath, AttributeSchema, BlockSchema, Context, DataSource, Diagnostics, ObjectBuilder,
-    ObjectReader, Type, Value,
-};
+use tfframework::{AttributePath, Context, DataSource, Diagnostics, Model};
 
 use crate::arm_diag::arm_error_at;
-use crate::machine_facts;
+use crate::machine_facts::{self, MachineFacts};
 use crate::machine_id::{machine_kind, AnyMachineId};
-use crate::provider::HotpatchData;
+use crate::provider_data::HotpatchData;
+
+/// The hotpatch status of one Azure Arc-enabled machine or Azure VM, as the Azure portal shows
+/// it, with the raw ARM fields it is derived from and whether the machine can use hotpatch.
+/// Costs one ARM read.
+#[derive(Model, Clone, Debug, PartialEq)]
+pub struct StatusModel {
+    /// ARM id of a `Microsoft.HybridCompute/machines` or `Microsoft.Compute/virtualMachines`
+    /// resource.
+    #[tf(required, validator = AnyMachineId)]
+    pub machine_id: String,
+    /// The portal's word: `Enabled`, `Disabled`, `Pending`, `Canceled` or `Not enrolled` (see
+    /// the status mapping).
+    #[tf(computed)]
+    pub status: Option<String>,
+    /// Arc: raw `subscriptionStatus` of the Hotpatch license feature; null when there is none
+    /// and for VMs.
+    #[tf(computed)]
+    pub subscription_status: Option<String>,
+    /// `patchSettings.enableHotpatching` (false when unset).
+    #[tf(computed)]
+    pub hotpatching_enabled: Option<bool>,
+    /// Arc: `patchSettings.status.hotpatchEnablementStatus`; VMs: null.
+    #[tf(computed)]
+    pub hotpatch_enablement_status: Option<String>,
+    /// `patchSettings.patchMode`.
+    #[tf(computed)]
+    pub patch_mode: Option<String>,
+    /// `patchSettings.assessmentMode`.
+    #[tf(computed)]
+    pub assessment_mode: Option<String>,
+    /// OS name reported by the Arc agent or the VM instance view.
+    #[tf(computed)]
+    pub os_name: Option<String>,
+    /// Arc: `osSku`; VMs: the image SKU.
+    #[tf(computed)]
+    pub os_sku: Option<String>,
+    /// OS version (build) reported by the machine.
+    #[tf(computed)]
+    pub os_version: Option<String>,
+    /// Arc agent status (`Connected`, `Disconnected`, `Error`); null for VMs.
+    #[tf(computed)]
+    pub connection_status: Option<String>,
+    /// Whether nothing stands in the way of hotpatch (`eligibility_issues` is empty).
+    #[tf(computed)]
+    pub eligible: Option<bool>,
+    /// Why hotpatch cannot work on the machine right now, in plain words, including the
+    /// service's own reasons for `ActionRequired` or a `Failed` license.
+    #[tf(computed)]
+    pub eligibility_issues: Option<Vec<String>>,
+    /// Arc: when the Hotpatch license feature was enrolled (RFC 3339).
+    #[tf(computed)]
+    pub enrollment_date: Option<String>,
+    /// Arc: when hotpatch billing started (RFC 3339).
+    #[tf(computed)]
+    pub billing_start_date: Option<String>,
+}
+
+impl StatusModel {
+    fn of(machine_id: String, facts: &MachineFacts) -> Self {
+        let issues = facts.issues();
+        let feature = facts.feature.as_ref();
+        StatusModel {
+            machine_id,
+            status: Some(facts.status().as_str().to_owned()),
+            subscription_status: feature
+                .and_then(|f| f.subscription_status.as_ref())
+                .map(|s| s.as_str().to_owned()),
+            hotpatching_enabled: Some(facts.hotpatching_enabled.unwrap_or(false)),
+            hotpatch_enablement_status: facts.enablement_status.clone(),
+            patch_mode: facts.patch_mode.clone(),
+            assessment_mode: facts.assessment_mode.clone(),
+            os_name: facts.os_name.clone(),
+            os_sku: facts.os_sku.clone(),
+            os_version: facts.os_version.clone(),
+            connection_status: facts.connection_status.clone(),
+            eligible: Some(issues.is_empty()),
+            eligibility_issues: Some(issues),
+            enrollment_date: feature.and_then(|f| f.enrollment_date.clone()),
+            billing_start_date: feature.and_then(|f| f.billing_start_date.clone()),
+        }
+    }
+}
 
 pub struct StatusDataSource;
 
-fn computed(name: &str, description: &str) -> AttributeSchema {
-    AttributeSchema::string(name)
-        .computed()
-        .description(description)
-}
-
 #[async_trait]
 impl DataSource<HotpatchData> for StatusDataSource {
-    fn type_name(&self) -> &str {
-        "hotpatch_status"
-    }
-
-    fn schema(&self) -> BlockSchema {
-        BlockSchema::new()
-            .description("The hotpatch status of one Azure Arc-enabled machine or Azure VM, as the Azure portal shows it, with the raw ARM fields it is derived from and whether the machine can use hotpatch. Costs one ARM read.")
-            .attribute(
-                AttributeSchema::string("machine_id")
-                    .required()
-                    .validator(AnyMachineId)
-                    .description("ARM id of a `Microsoft.HybridCompute/machines` or `Microsoft.Compute/virtualMachines` resource."),
-            )
-            .attribute(computed("status", "The portal's word: `Enabled`, `Disabled`, `Pending`, `Canceled` or `Not enrolled` (see the status mapping)."))
-            .attribute(computed("subscription_status", "Arc: raw `subscriptionStatus` of the Hotpatch license feature; null when there is none and for VMs."))
-            .attribute(AttributeSchema::bool("hotpatching_enabled").computed().description("`patchSettings.enableHotpatching` (false when unset)."))
-            .attribute(computed("hotpatch_enablement_status", "Arc: `patchSettings.status.hotpatchEnablementStatus`; VMs: null."))
-            .attribute(computed("patch_mode", "`patchSettings.patchMode`."))
-            .attribute(computed("assessment_mode", "`patchSettings.assessmentMode`."))
-            .attribute(computed("os_name", "OS name reported by the Arc agent or the VM instance view."))
-            .attribute(computed("os_sku", "Arc: `osSku`; VMs: the image SKU."))
-            .attribute(computed("os_version", "OS version (build) reported by the machine."))
-            .attribute(computed("connection_status", "Arc agent status (`Connected`, `Disconnected`, `Error`); null for VMs."))
-            .attribute(AttributeSchema::bool("eligible").computed().description("Whether nothing stands in the way of hotpatch (`eligibility_issues` is empty)."))
-            .attribute(AttributeSchema::list("eligibility_issues", Type::String).computed().description("Why hotpatch cannot work on the machine right now, in plain words, including the service's own reasons for `ActionRequired` or a `Failed` license."))
-            .attribute(computed("enrollment_date", "Arc: when the Hotpatch license feature was enrolled (RFC 3339)."))
-            .attribute(computed("billing_start_date", "Arc: when hotpatch billing started (RFC 3339)."))
-    }
+    type Model = StatusModel;
+    const TYPE_NAME: &'static str = "hotpatch_status";
 
     async fn read(
         &self,
         _ctx: &Context,
         data: &HotpatchData,
-        config: &Value,
-    ) -> (Option<Value>, Diagnostics) {
-        let machine_id = match ObjectReader::new(config).get::<String>("machine_id") {
-            Ok(id) => id,
-            Err(d) => return (None, d.into()),
-        };
-        let at = AttributePath::attr("machine_id");
+        config: &StatusModel,
+    ) -> (Option<StatusModel>, Diagnostics) {
+        let machine_id = config.machine_id.clone();
+        let at = AttributePath::attr(StatusModel::MACHINE_ID);
         let mut diags = Diagnostics::new();
         let kind = match machine_kind(&machine_id) {
             Ok(k) => k,
@@ -74,57 +118,20 @@ impl DataSource<HotpatchData> for StatusDataSource {
                 return (None, diags);
             }
         };
-        let facts = match machine_facts::read(&data.arm, &machine_id, kind).await {
-            Ok(Some(f)) => f,
+        match machine_facts::read(&data.arm, &machine_id, kind).await {
+            Ok(Some(facts)) => (Some(StatusModel::of(machine_id, &facts)), diags),
             Ok(None) => {
                 diags.error_at(
                     at,
                     "Machine not found",
                     format!("machine_id {machine_id} does not exist (or the credentials cannot see it)."),
                 );
-                return (None, diags);
+                (None, diags)
             }
             Err(e) => {
                 diags.push(arm_error_at("reading the machine", &e, at));
-                return (None, diags);
+                (None, diags)
             }
-        };
-        let issues = facts.issues();
-        let feature = facts.feature.as_ref();
-        let state = ObjectBuilder::new()
-            .set("machine_id", machine_id.as_str())
-            .set("status", facts.status().as_str())
-            .set(
-                "subscription_status",
-                feature
-                    .and_then(|f| f.subscription_status.as_ref())
-                    .map(|s| s.as_str().to_owned()),
-            )
-            .set(
-                "hotpatching_enabled",
-                facts.hotpatching_enabled.unwrap_or(false),
-            )
-            .set(
-                "hotpatch_enablement_status",
-                facts.enablement_status.clone(),
-            )
-            .set("patch_mode", facts.patch_mode.clone())
-            .set("assessment_mode", facts.assessment_mode.clone())
-            .set("os_name", facts.os_name.clone())
-            .set("os_sku", facts.os_sku.clone())
-            .set("os_version", facts.os_version.clone())
-            .set("connection_status", facts.connection_status.clone())
-            .set("eligible", issues.is_empty())
-            .set("eligibility_issues", issues)
-            .set(
-                "enrollment_date",
-                feature.and_then(|f| f.enrollment_date.clone()),
-            )
-            .set(
-                "billing_start_date",
-                feature.and_then(|f| f.billing_start_date.clone()),
-            )
-            .build();
-        (Some(state), diags)
+        }
     }
 }

@@ -10,7 +10,8 @@
 use std::collections::BTreeMap;
 
 use crate::error::{CodecError, CodecErrorKind};
-use crate::json_text::{self, Json};
+use crate::json_text;
+pub use crate::json_text::Json;
 use crate::number::Number;
 use crate::path::{AttributePath, PathStep};
 use crate::types::Type;
@@ -28,7 +29,13 @@ pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
 
 /// Decodes JSON `bytes` against `ty`, leniently (see the module documentation).
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
-    let json = json_text::parse(bytes).map_err(|e| {
+    decode_parsed(&parse(bytes)?, ty)
+}
+
+/// Parses JSON text keeping numbers exact (the first step of [`decode`], for callers that
+/// transform the document before decoding it, such as state upgraders).
+pub fn parse(bytes: &[u8]) -> Result<Json, CodecError> {
+    json_text::parse(bytes).map_err(|e| {
         CodecError::new(
             &AttributePath::root(),
             CodecErrorKind::JsonSyntax {
@@ -36,11 +43,15 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
                 message: e.message,
             },
         )
-    })?;
+    })
+}
+
+/// Decodes a parsed document against `ty`, leniently (see the module documentation).
+pub fn decode_parsed(json: &Json, ty: &Type) -> Result<Value, CodecError> {
     Decoder {
         path: AttributePath::root(),
     }
-    .value(&json, ty)
+    .value(json, ty)
 }
 
 struct Encoder {

@@ -1,5 +1,9 @@
 //! A small JSON reader that keeps numbers as their source text.
 //!
+//! Stored state (`RawState.json`) is read only through this reader and [`crate::json`], so a
+//! number keeps every digit from the state file to the provider and back; state upgraders
+//! work on [`Json`] for the same reason.
+//!
 //! serde_json (without `arbitrary_precision`, which would change `serde_json::Number` for the
 //! whole workspace) rounds numbers beyond u64/f64, and Terraform state numbers are arbitrary
 //! precision. Type JSON never contains numbers, so it still goes through serde_json.
@@ -8,7 +12,7 @@ use crate::error::MAX_DEPTH;
 
 /// A parsed JSON document; object members keep their order and duplicates.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) enum Json {
+pub enum Json {
     Null,
     Bool(bool),
     /// The number exactly as written.
@@ -20,13 +24,13 @@ pub(crate) enum Json {
 
 /// Why and where (byte offset) parsing failed.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct SyntaxError {
+pub struct SyntaxError {
     pub offset: usize,
     pub message: &'static str,
 }
 
 impl Json {
-    pub(crate) fn kind_name(&self) -> &'static str {
+    pub fn kind_name(&self) -> &'static str {
         match self {
             Json::Null => "null",
             Json::Bool(_) => "bool",
@@ -56,7 +60,7 @@ impl Json {
     }
 }
 
-pub(crate) fn parse(input: &[u8]) -> Result<Json, SyntaxError> {
+pub fn parse(input: &[u8]) -> Result<Json, SyntaxError> {
     let mut parser = Parser {
         input,
         pos: 0,

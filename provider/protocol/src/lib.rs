@@ -5,7 +5,7 @@
 pub mod diag;
 pub mod error;
 pub mod json;
-mod json_text;
+pub mod json_text;
 pub mod msgpack;
 pub mod number;
 pub mod path;

@@ -35,6 +35,12 @@ pub enum ServeError {
         last: Option<io::Error>,
     },
 
+    /// Launched by Terraform (the magic cookie is right) but without a client certificate.
+    /// Terraform always sends one, so this launch is not Terraform's; serving without mutual
+    /// TLS would let any local process drive the provider with the user's Azure credentials.
+    #[error("PLUGIN_CLIENT_CERT is missing or empty. Terraform always passes its client certificate when it starts a provider, so this is not a Terraform launch; refusing to serve gRPC without mutual TLS. To run the provider by hand (for a debugger), start it with --debug.")]
+    MissingClientCert,
+
     /// `PLUGIN_CLIENT_CERT` does not hold a usable certificate.
     #[error("invalid PLUGIN_CLIENT_CERT: {0}")]
     InvalidClientCert(String),

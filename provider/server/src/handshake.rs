@@ -37,7 +37,8 @@ pub struct PluginEnv {
     pub min_port: Option<String>,
     /// `PLUGIN_MAX_PORT`.
     pub max_port: Option<String>,
-    /// `PLUGIN_CLIENT_CERT`: the client's PEM certificate; present only with AutoMTLS.
+    /// `PLUGIN_CLIENT_CERT`: the client's PEM certificate. Terraform always sends it; managed
+    /// mode refuses to serve without it ([`ServeError::MissingClientCert`]).
     pub client_cert: Option<String>,
 }
 

@@ -32,4 +32,6 @@ pub mod tls;
 
 pub use error::{ServeError, NOT_A_PLUGIN_MESSAGE};
 pub use handshake::PluginEnv;
-pub use serve::{serve, serve_with, ServeOptions, HEALTH_SERVICE, MAX_MESSAGE_SIZE};
+pub use serve::{
+    serve, serve_with, ServeOptions, DEFAULT_STOP_GRACE, HEALTH_SERVICE, MAX_MESSAGE_SIZE,
+};

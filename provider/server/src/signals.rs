@@ -10,7 +10,8 @@
 //! processes across `exec`, while a caught one is reset to the default there.
 //!
 //! SIGTERM stops the server in every mode; in debug mode, where a human started the provider,
-//! SIGINT ends the session too.
+//! SIGINT ends the session too. Stopping first cancels in-flight work through the provider's
+//! `StopProvider` and lets those calls answer (see [`crate::serve`]).
 
 use crate::error::ServeError;
 

@@ -8,10 +8,8 @@ mod support;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use base64::Engine;
-use support::{
-    client_config, next_line, terraform_like_client_cert, tls_channel, LineSink, StubProvider, Tls,
-};
+use goplugin_test_client::{connect_tls, ClientIdentity, Handshake};
+use support::{next_line, LineSink, StubProvider};
 use tfplugin_proto::tfplugin6 as pb;
 use tfplugin_proto::tfplugin6::provider_client::ProviderClient;
 use tfserver::handshake::MAGIC_COOKIE_VALUE;
@@ -25,13 +23,13 @@ fn send_signal(signal: libc::c_int) {
 
 #[tokio::test]
 async fn sigint_is_ignored_and_sigterm_stops_the_server() {
-    let client = terraform_like_client_cert();
+    let client = ClientIdentity::generate();
     let env = PluginEnv {
         magic_cookie: Some(MAGIC_COOKIE_VALUE.to_string()),
         protocol_versions: Some("6".to_string()),
         min_port: None,
         max_port: None,
-        client_cert: Some(client.pem.clone()),
+        client_cert: Some(client.cert_pem().to_string()),
     };
     let (sink, mut lines) = LineSink::new();
     let task = tokio::spawn(serve_with(
@@ -40,17 +38,14 @@ async fn sigint_is_ignored_and_sigterm_stops_the_server() {
         env,
         sink,
     ));
-    let line = next_line(&mut lines).await;
-    let fields: Vec<&str> = line.split('|').collect();
-    let addr: SocketAddr = fields[3].parse().expect("address");
-    let server_der = base64::engine::general_purpose::STANDARD_NO_PAD
-        .decode(fields[5])
-        .expect("cert");
+    let handshake = Handshake::parse(&next_line(&mut lines).await).expect("handshake");
+    let addr: SocketAddr = handshake.address.parse().expect("address");
+    let server_der = handshake.server_cert_der.expect("server certificate");
 
     send_signal(libc::SIGINT);
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(!task.is_finished(), "SIGINT must not stop a managed server");
-    let channel = tls_channel(addr, client_config(&server_der, Some(&client), Tls::Any))
+    let channel = connect_tls(&addr.to_string(), &server_der, Some(&client))
         .await
         .expect("connect after SIGINT");
     let status = ProviderClient::new(channel)

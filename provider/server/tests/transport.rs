@@ -1,16 +1,17 @@
-//! End-to-end transport tests: `serve_with` in-process, driven by real tonic clients over the
-//! same AutoMTLS that Terraform's go-plugin client uses.
+//! End-to-end transport tests: `serve_with` in-process, driven by the shared go-plugin test
+//! client over the same AutoMTLS that Terraform's go-plugin client uses.
 
 mod support;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use support::{
-    client_config, next_line, plain_channel, terraform_like_client_cert, tls_channel, unix_channel,
-    LineSink, StubProvider, Tls,
+use goplugin_test_client::{
+    client_tls_config_with_versions, connect_plain, connect_tls_with, ClientIdentity, Handshake,
 };
+use rustls::ClientConfig;
+use support::{next_line, LineSink, StubProvider};
 use tfplugin_proto::plugin::grpc_controller_client::GrpcControllerClient;
 use tfplugin_proto::plugin::grpc_stdio_client::GrpcStdioClient;
 use tfplugin_proto::tfplugin6 as pb;
@@ -33,6 +34,33 @@ struct Running {
     task: JoinHandle<Result<(), ServeError>>,
 }
 
+/// Which TLS versions the client offers.
+#[derive(Clone, Copy, Debug)]
+enum Tls {
+    Any,
+    Only12,
+}
+
+/// A go-plugin client configuration trusting `server_der`, presenting `client` (if any).
+fn client_config(
+    server_der: &[u8],
+    client: Option<&ClientIdentity>,
+    tls: Tls,
+) -> Arc<ClientConfig> {
+    let versions: &[&'static rustls::SupportedProtocolVersion] = match tls {
+        Tls::Any => &[&rustls::version::TLS13, &rustls::version::TLS12],
+        Tls::Only12 => &[&rustls::version::TLS12],
+    };
+    client_tls_config_with_versions(server_der, client, versions).expect("client TLS config")
+}
+
+async fn tls_channel(
+    addr: SocketAddr,
+    config: Arc<ClientConfig>,
+) -> Result<Channel, goplugin_test_client::Error> {
+    connect_tls_with(&addr.to_string(), config).await
+}
+
 fn managed_env(client_pem: Option<&str>) -> PluginEnv {
     PluginEnv {
         magic_cookie: Some(MAGIC_COOKIE_VALUE.to_string()),
@@ -53,15 +81,11 @@ async fn start_managed(client_pem: Option<&str>) -> Running {
         sink,
     ));
     let line = next_line(&mut lines).await;
-    let fields: Vec<&str> = line.split('|').collect();
-    assert_eq!(fields.len(), 6, "handshake line {line:?}");
-    let addr: SocketAddr = fields[3].parse().expect("address");
-    let server_der = base64::engine::general_purpose::STANDARD_NO_PAD
-        .decode(fields[5])
-        .expect("unpadded standard base64");
+    let handshake = Handshake::parse(&line).expect("go-plugin handshake line");
+    assert_eq!(handshake.field_count, 6, "handshake line {line:?}");
     Running {
-        addr,
-        server_der,
+        addr: handshake.address.parse().expect("address"),
+        server_der: handshake.server_cert_der.expect("server certificate"),
         line,
         task,
     }
@@ -90,8 +114,8 @@ async fn get_schema(channel: Channel) -> Result<(), tonic::Status> {
 
 #[tokio::test]
 async fn handshake_line_matches_go_plugin() {
-    let client = terraform_like_client_cert();
-    let running = start_managed(Some(&client.pem)).await;
+    let client = ClientIdentity::generate();
+    let running = start_managed(Some(client.cert_pem())).await;
     let fields: Vec<&str> = running.line.split('|').collect();
     assert_eq!(&fields[..3], ["1", "6", "tcp"]);
     assert_eq!(fields[4], "grpc");
@@ -118,8 +142,8 @@ async fn handshake_line_matches_go_plugin() {
 
 #[tokio::test]
 async fn terraform_like_client_cert_reaches_the_provider() {
-    let client = terraform_like_client_cert();
-    let running = start_managed(Some(&client.pem)).await;
+    let client = ClientIdentity::generate();
+    let running = start_managed(Some(client.cert_pem())).await;
     for tls in [Tls::Any, Tls::Only12] {
         let config = client_config(&running.server_der, Some(&client), tls);
         let channel = tls_channel(running.addr, config).await.expect("connect");
@@ -135,9 +159,9 @@ async fn terraform_like_client_cert_reaches_the_provider() {
 
 #[tokio::test]
 async fn missing_or_foreign_client_cert_is_refused() {
-    let client = terraform_like_client_cert();
-    let stranger = terraform_like_client_cert();
-    let running = start_managed(Some(&client.pem)).await;
+    let client = ClientIdentity::generate();
+    let stranger = ClientIdentity::generate();
+    let running = start_managed(Some(client.cert_pem())).await;
 
     for (name, identity) in [
         ("no client cert", None),
@@ -193,8 +217,8 @@ async fn missing_or_foreign_client_cert_is_refused() {
 
 #[tokio::test]
 async fn health_reports_plugin_serving() {
-    let client = terraform_like_client_cert();
-    let running = start_managed(Some(&client.pem)).await;
+    let client = ClientIdentity::generate();
+    let running = start_managed(Some(client.cert_pem())).await;
     let config = client_config(&running.server_der, Some(&client), Tls::Any);
     let channel = tls_channel(running.addr, config).await.expect("connect");
     let response = HealthClient::new(channel.clone())
@@ -213,8 +237,8 @@ async fn health_reports_plugin_serving() {
 
 #[tokio::test]
 async fn shutdown_stops_serve_promptly_even_with_an_open_stdio_stream() {
-    let client = terraform_like_client_cert();
-    let running = start_managed(Some(&client.pem)).await;
+    let client = ClientIdentity::generate();
+    let running = start_managed(Some(client.cert_pem())).await;
     let config = client_config(&running.server_der, Some(&client), Tls::Any);
     let channel = tls_channel(running.addr, config).await.expect("connect");
     // go-plugin's client opens this stream right after connecting and keeps it open.
@@ -236,8 +260,8 @@ async fn shutdown_stops_serve_promptly_even_with_an_open_stdio_stream() {
 
 #[tokio::test]
 async fn large_messages_are_accepted() {
-    let client = terraform_like_client_cert();
-    let running = start_managed(Some(&client.pem)).await;
+    let client = ClientIdentity::generate();
+    let running = start_managed(Some(client.cert_pem())).await;
     let config = client_config(&running.server_der, Some(&client), Tls::Any);
     let channel = tls_channel(running.addr, config).await.expect("connect");
     let request = pb::validate_resource_config::Request {
@@ -258,15 +282,29 @@ async fn large_messages_are_accepted() {
 }
 
 #[tokio::test]
-async fn without_client_cert_env_serves_plaintext() {
-    let running = start_managed(None).await;
-    assert!(running.line.ends_with("|grpc|"), "{}", running.line);
-    let channel = plain_channel(running.addr).await;
-    let status = get_schema(channel.clone())
-        .await
-        .expect_err("unimplemented");
-    assert_eq!(status.code(), Code::Unimplemented);
-    shutdown(channel, running.task).await;
+async fn without_a_client_cert_it_refuses_to_serve() {
+    for cert in [None, Some(""), Some("  \n")] {
+        let (sink, mut lines) = LineSink::new();
+        let result = serve_with(
+            StubProvider,
+            ServeOptions::new(ADDRESS),
+            managed_env(cert),
+            sink,
+        )
+        .await;
+        match result {
+            Err(e @ ServeError::MissingClientCert) => {
+                let text = e.to_string();
+                assert!(text.contains("PLUGIN_CLIENT_CERT"), "{text}");
+                assert!(text.contains("--debug"), "{text}");
+            }
+            other => panic!("{cert:?}: expected MissingClientCert, got {other:?}"),
+        }
+        assert!(
+            lines.try_recv().is_err(),
+            "{cert:?}: no handshake may be printed"
+        );
+    }
 }
 
 #[tokio::test]
@@ -315,7 +353,9 @@ async fn debug_mode_prints_reattach_config_and_serves_on_a_unix_socket() {
     let path = std::path::PathBuf::from(entry["Addr"]["String"].as_str().expect("path"));
     assert!(path.exists());
 
-    let channel = unix_channel(path.clone()).await;
+    let channel = connect_plain("unix", path.to_str().expect("UTF-8 socket path"))
+        .await
+        .expect("unix connect");
     let status = get_schema(channel.clone())
         .await
         .expect_err("unimplemented");

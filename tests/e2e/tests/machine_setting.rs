@@ -1,9 +1,12 @@
 //! `hotpatch_machine_setting` end to end, for Arc machines and Azure VMs: the acceptance loop
 //! (apply, empty re-plan, out-of-band flip planned as an update, import, destroy turning
 //! hotpatch off), plan-time rejection of what the services would refuse (with zero ARM writes),
-//! `ActionRequired` as an error with state kept, and a concurrent VM change (412) reported.
+//! `ActionRequired` as an error with state kept, a concurrent VM change (412) reported, and an
+//! evaluation wait cut by the resource's `timeouts` recording the state reached.
 
-use arm_emulator::{seed, Config, Fault, MachineChanges, VmChanges};
+use std::time::Duration;
+
+use arm_emulator::{seed, Config, Fault, LroTiming, MachineChanges, VmChanges};
 use hotpatch_e2e::env::{TestEnv, PROVIDER_HCL};
 use hotpatch_e2e::terraform::one_line;
 use serde_json::Value;
@@ -288,5 +291,47 @@ fn concurrent_vm_change_is_reported_and_nothing_recorded() {
     assert_eq!(
         vm_patch_settings(&env, seed::VM_AZURE_EDITION)["enableHotpatching"],
         false
+    );
+}
+
+#[test]
+fn evaluation_timeout_ends_the_wait_and_records_the_setting_reached() {
+    // The service never finishes evaluating the switch: it stays `PendingEvaluation`.
+    let env = TestEnv::start(Config {
+        hotpatch_evaluation: LroTiming {
+            polls: u32::MAX,
+            duration: Duration::from_secs(3600),
+        },
+        ..Config::default()
+    });
+    let machine = seed::WS2025_DATACENTER;
+    let tf = env.terraform();
+    tf.write_config(&format!(
+        "{PROVIDER_HCL}{}",
+        setting(
+            "web",
+            &env.emulator.machine_id(machine),
+            "  timeouts {\n    create = \"3s\"\n  }\n"
+        )
+    ));
+    let out = tf.apply().failure();
+    assert!(
+        one_line(&out.stderr).contains("Timed out waiting for the hotpatch evaluation"),
+        "{}",
+        out.combined()
+    );
+    // ARM accepted the switch, so Terraform records it (tainted) with the timeouts block.
+    let state = tf
+        .state_values("hotpatch_machine_setting.web")
+        .expect("state kept after the timeout");
+    assert_eq!(state["hotpatching_enabled"], true);
+    assert_eq!(state["hotpatch_enablement_status"], "PendingEvaluation");
+    assert_eq!(state["timeouts"]["create"], "3s");
+    assert_eq!(arc_patch_settings(&env, machine)["enableHotpatching"], true);
+    let plan = tf.plan();
+    assert!(
+        one_line(&plan.stdout).contains("is tainted, so must be replaced"),
+        "{}",
+        plan.combined()
     );
 }

@@ -21,7 +21,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 const EXIT_TIMEOUT: Duration = Duration::from_secs(10);
 
 async fn launch() -> PluginClient {
-    PluginClient::launch()
+    PluginClient::launch(&provider_binary())
         .await
         .unwrap_or_else(|e| panic!("{e}"))
 }
@@ -55,6 +55,60 @@ async fn without_the_magic_cookie_it_prints_the_plugin_message_and_exits_1() {
             .await
             .is_none(),
         "printed something on stdout although it must not serve\n{description}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_client_certificate_it_refuses_to_serve_and_exits_1() {
+    // The magic cookie says "Terraform", but Terraform always sends its certificate: serving
+    // plaintext here would let any local process drive the provider.
+    for cert in [None, Some("   ")] {
+        let mut options = LaunchOptions::terraform(&ClientIdentity::generate());
+        options.client_cert_pem = cert.map(str::to_string);
+        let mut process = PluginProcess::spawn(&provider_binary(), &options).expect("spawn");
+        let status = process.wait_exit(EXIT_TIMEOUT).await;
+        let description = process.describe();
+        let status = status.unwrap_or_else(|| {
+            panic!("{cert:?}: still running without a client cert\n{description}")
+        });
+        assert_eq!(
+            status.code(),
+            Some(1),
+            "{cert:?}: exit status\n{description}"
+        );
+        assert!(
+            process
+                .stderr()
+                .contains("PLUGIN_CLIENT_CERT is missing or empty"),
+            "{cert:?}: stderr does not say why\n{description}"
+        );
+        assert!(
+            process
+                .next_stdout_line(Duration::from_secs(1))
+                .await
+                .is_none(),
+            "{cert:?}: printed a handshake although it must not serve\n{description}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_makes_an_idle_provider_exit_cleanly() {
+    let mut client = launch().await;
+    client
+        .get_provider_schema()
+        .await
+        .unwrap_or_else(|s| panic!("GetProviderSchema: {s}\n{}", client.describe()));
+    client
+        .process
+        .signal(libc::SIGTERM)
+        .unwrap_or_else(|e| panic!("kill(SIGTERM): {e}"));
+    let status = client.process.wait_exit(EXIT_TIMEOUT).await;
+    let description = client.describe();
+    let status = status.unwrap_or_else(|| panic!("still running after SIGTERM\n{description}"));
+    assert!(
+        status.success(),
+        "exit after SIGTERM: {status}\n{description}"
     );
 }
 

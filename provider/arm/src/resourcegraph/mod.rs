@@ -3,16 +3,19 @@
 //! Update Manager keeps per-KB assessment and installation detail only in Resource Graph
 //! (`patchassessmentresources`, `patchinstallationresources`), so the provider reads update
 //! history and available updates here. What this module adds over a plain POST:
-//! * paging: the same query and scopes are re-sent with `$skipToken` until none comes back;
+//! * paging: the same query and scopes are re-sent with `$skipToken` until none comes back; a
+//!   token that comes back a second time, or more than [`MAX_PAGES`] pages, ends the query
+//!   with an error instead of a loop;
 //! * the per-user quota: every answer carries `x-ms-user-quota-remaining` and
 //!   `x-ms-user-quota-resets-after` (`hh:mm:ss`); when the quota is spent the next page waits
-//!   for the reset instead of provoking a 429 (a 429 that still happens is retried after the
-//!   same reset by the client's retry loop);
+//!   for the reset (capped like a `Retry-After`) instead of provoking a 429 (a 429 that still
+//!   happens is retried after the same reset by the client's retry loop);
 //! * `resultTruncated`, which the service sends as a string;
 //! * queries built with [`kql::Query`], never by splicing user input into KQL.
 
 pub mod kql;
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -20,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::client::{ArmClient, ArmRequest, ArmResponse, Method};
 use crate::error::ArmError;
+use crate::headers::{self, QUOTA_REMAINING, QUOTA_RESETS_AFTER};
 use crate::models::common::{extensible_enum, null_as_default};
 use crate::retry;
 
@@ -33,10 +37,8 @@ pub const RESOURCES_PATH: &str = "/providers/Microsoft.ResourceGraph/resources";
 /// The largest page the service returns.
 pub const MAX_PAGE: u32 = 1000;
 
-/// Quota header: queries left in the current window.
-pub const QUOTA_REMAINING: &str = "x-ms-user-quota-remaining";
-/// Quota header: time until the window resets, `hh:mm:ss`.
-pub const QUOTA_RESETS_AFTER: &str = "x-ms-user-quota-resets-after";
+/// Pages one query may take (ten million rows) before the client calls it a loop.
+pub const MAX_PAGES: u32 = 10_000;
 
 /// Body of `POST /providers/Microsoft.ResourceGraph/resources`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -109,38 +111,22 @@ pub struct Quota {
 }
 
 impl Quota {
+    /// The quota headers of `resp`; malformed values read as absent (see [`crate::headers`]).
     pub fn of(resp: &ArmResponse) -> Self {
         Quota {
-            remaining: resp
-                .header(QUOTA_REMAINING)
-                .and_then(|v| v.trim().parse().ok()),
-            resets_after: resp.header(QUOTA_RESETS_AFTER).and_then(parse_hms),
+            remaining: resp.header(QUOTA_REMAINING).and_then(headers::count),
+            resets_after: resp.header(QUOTA_RESETS_AFTER).and_then(headers::hms),
         }
     }
 
-    /// How long to wait before the next query: the reset time once the quota is spent.
+    /// How long to wait before the next query: the reset time once the quota is spent (at
+    /// most [`headers::MAX_HEADER_WAIT`]; callers cap it further).
     pub fn wait(&self) -> Option<Duration> {
         match self.remaining {
             Some(0) => Some(self.resets_after.unwrap_or(Duration::from_secs(1))),
             _ => None,
         }
     }
-}
-
-/// Parses `hh:mm:ss` (hours may exceed 24; fractional seconds allowed).
-pub fn parse_hms(value: &str) -> Option<Duration> {
-    let mut parts = value.trim().split(':');
-    let (h, m, s) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
-        return None;
-    }
-    let h: u64 = h.parse().ok()?;
-    let m: u64 = m.parse().ok()?;
-    let s: f64 = s.parse().ok()?;
-    if m >= 60 || !(0.0..60.0).contains(&s) {
-        return None;
-    }
-    Some(Duration::from_secs(h * 3600 + m * 60) + Duration::from_secs_f64(s))
 }
 
 impl ArmClient {
@@ -164,6 +150,7 @@ impl ArmClient {
             truncated: false,
             pages: 0,
         };
+        let mut seen_tokens = HashSet::new();
         loop {
             // A query only reads, so it is retried like a GET.
             let req = ArmRequest::new(Method::POST, RESOURCES_PATH, API_VERSION)
@@ -178,7 +165,19 @@ impl ArmClient {
             let Some(token) = next else {
                 return Ok(result);
             };
+            if !seen_tokens.insert(token.clone()) {
+                return Err(paging_error(format!(
+                    "Resource Graph returned the same $skipToken twice (after {} pages); stopped instead of reading the same pages again",
+                    result.pages
+                )));
+            }
+            if result.pages >= MAX_PAGES {
+                return Err(paging_error(format!(
+                    "Resource Graph still had more pages after {MAX_PAGES}; stopped (the query matches more rows than this provider reads)"
+                )));
+            }
             if let Some(wait) = Quota::of(&resp).wait() {
+                let wait = wait.min(self.inner.retry.max_retry_after);
                 tracing::debug!(?wait, "Resource Graph quota spent; waiting for the reset");
                 retry::sleep(&self.cancel, wait).await?;
             }
@@ -187,18 +186,30 @@ impl ArmClient {
     }
 }
 
+fn paging_error(message: String) -> ArmError {
+    ArmError::Protocol {
+        url: RESOURCES_PATH.to_string(),
+        message,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn parses_quota_reset_times() {
-        assert_eq!(parse_hms("00:00:05"), Some(Duration::from_secs(5)));
-        assert_eq!(parse_hms("01:02:03"), Some(Duration::from_secs(3723)));
-        assert_eq!(parse_hms("00:00:00.5"), Some(Duration::from_millis(500)));
-        for bad in ["", "5", "00:61:00", "a:b:c", "00:00:00:00", "00:00:-1"] {
-            assert_eq!(parse_hms(bad), None, "{bad}");
-        }
+    fn quota_waits_only_when_spent() {
+        let q = |remaining, resets_after| Quota {
+            remaining,
+            resets_after,
+        };
+        assert_eq!(q(Some(3), Some(Duration::from_secs(5))).wait(), None);
+        assert_eq!(
+            q(Some(0), Some(Duration::from_secs(5))).wait(),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(q(Some(0), None).wait(), Some(Duration::from_secs(1)));
+        assert_eq!(q(None, Some(Duration::from_secs(5))).wait(), None);
     }
 
     #[test]

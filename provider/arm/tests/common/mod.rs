@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use armclient::{ArmClient, ArmConfig, CancellationToken, Credentials, RetryPolicy};
+use armclient::{ArmClient, ArmConfig, CancellationToken, Credentials, PollPolicy, RetryPolicy};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
@@ -79,6 +79,10 @@ impl Reply {
     pub fn delay(mut self, d: Duration) -> Self {
         self.delay = d;
         self
+    }
+    /// No answer at all: the server drops the connection after reading the request.
+    pub fn reset() -> Self {
+        Reply::new(0)
     }
 }
 
@@ -241,11 +245,14 @@ impl TestServer {
                             if !reply.delay.is_zero() {
                                 tokio::time::sleep(reply.delay).await;
                             }
+                            if reply.status == 0 {
+                                return Err(std::io::Error::other("connection reset by the test"));
+                            }
                             let mut resp = hyper::Response::builder().status(reply.status);
                             for (k, v) in &reply.headers {
                                 resp = resp.header(k, v);
                             }
-                            Ok::<_, std::convert::Infallible>(
+                            Ok::<_, std::io::Error>(
                                 resp.body(Full::new(Bytes::from(reply.body)))
                                     .expect("response"),
                             )
@@ -300,7 +307,7 @@ impl TestServer {
         c.authority_host = Some(self.base.clone());
         c.ca_certificate_file = Some(self.ca_file.path().to_path_buf());
         c.retry = fast_retry();
-        c.poll_interval = Duration::from_millis(10);
+        c.polling = fast_polling();
         c
     }
 
@@ -316,6 +323,34 @@ pub fn fast_retry() -> RetryPolicy {
         max_backoff: Duration::from_millis(50),
         max_retry_after: Duration::from_secs(5),
         max_total_wait: Duration::from_secs(20),
+    }
+}
+
+/// Polls every 10 ms (at most 200 ms apart), so LRO tests run in milliseconds.
+pub fn fast_polling() -> PollPolicy {
+    PollPolicy {
+        interval: Duration::from_millis(10),
+        min_interval: Duration::from_millis(10),
+        max_interval: Duration::from_millis(200),
+        ..PollPolicy::default()
+    }
+}
+
+/// A credential that hands out [`TOKEN`] without any token endpoint.
+#[derive(Debug)]
+pub struct FixedToken;
+
+#[async_trait::async_trait]
+impl azure_core::credentials::TokenCredential for FixedToken {
+    async fn get_token(
+        &self,
+        _: &[&str],
+        _: Option<azure_core::credentials::TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<azure_core::credentials::AccessToken> {
+        Ok(azure_core::credentials::AccessToken::new(
+            TOKEN,
+            time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        ))
     }
 }
 

@@ -13,11 +13,12 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
 
+use super::panic_guard::catch_panic;
 use super::provider::validate;
 use super::{unknown_type, Inner};
-use crate::action::ProgressSender;
 use crate::codec;
 use crate::provider::Provider;
+use crate::raw::ProgressSender;
 
 /// Progress events buffered before the action waits for Terraform to read them.
 const EVENT_BUFFER: usize = 16;
@@ -27,7 +28,7 @@ impl<P: Provider> Inner<P> {
         &self,
         req: pb::validate_action_config::Request,
     ) -> pb::validate_action_config::Response {
-        let diagnostics = match self.actions.get(&req.type_name) {
+        let diagnostics = match self.registry().actions.get(&req.type_name) {
             Some(e) => validate(&e.schema, &e.ty, req.config.as_ref(), |c, d| {
                 e.handler.validate(c, d)
             }),
@@ -40,7 +41,7 @@ impl<P: Provider> Inner<P> {
         &self,
         req: pb::plan_action::Request,
     ) -> pb::plan_action::Response {
-        let diags = match self.actions.get(&req.action_type) {
+        let diags = match self.registry().actions.get(&req.action_type) {
             None => unknown_type("action", &req.action_type).into(),
             Some(e) => match codec::decode(req.config.as_ref(), &e.ty, "action configuration") {
                 Err(d) => d.into(),
@@ -66,9 +67,9 @@ impl<P: Provider> Inner<P> {
         let inner = Arc::clone(this);
         tokio::spawn(async move {
             let progress = ProgressSender::new(tx.clone());
-            let diags = match inner.run_action(&req, &progress).await {
-                Ok(d) => d,
-                Err(d) => d.into(),
+            let diags = match catch_panic("InvokeAction", inner.run_action(&req, &progress)).await {
+                Ok(Ok(d)) => d,
+                Ok(Err(d)) | Err(d) => d.into(),
             };
             let completed = pb::invoke_action::Event {
                 r#type: Some(pb::invoke_action::event::Type::Completed(
@@ -89,6 +90,7 @@ impl<P: Provider> Inner<P> {
         progress: &ProgressSender,
     ) -> Result<Diagnostics, Diagnostic> {
         let e = self
+            .registry()
             .actions
             .get(&req.action_type)
             .ok_or_else(|| unknown_type("action", &req.action_type))?;

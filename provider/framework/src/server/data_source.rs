@@ -15,7 +15,7 @@ impl<P: Provider> Inner<P> {
         &self,
         req: pb::validate_data_resource_config::Request,
     ) -> pb::validate_data_resource_config::Response {
-        let diagnostics = match self.data_sources.get(&req.type_name) {
+        let diagnostics = match self.registry().data_sources.get(&req.type_name) {
             Some(e) => validate(&e.schema, &e.ty, req.config.as_ref(), |c, d| {
                 e.handler.validate(c, d)
             }),
@@ -49,6 +49,7 @@ impl<P: Provider> Inner<P> {
         diags: &mut Diagnostics,
     ) -> Result<Option<pb::DynamicValue>, Diagnostic> {
         let e = self
+            .registry()
             .data_sources
             .get(&req.type_name)
             .ok_or_else(|| unknown_type("data source", &req.type_name))?;

@@ -13,11 +13,12 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
 
+use super::panic_guard::catch_panic;
 use super::provider::validate;
 use super::{unknown_type, Inner};
 use crate::codec;
-use crate::list::{ListRequest, ListResult, ListSink};
 use crate::provider::Provider;
+use crate::raw::{ListRequest, ListResult, ListSink};
 use crate::values::{conform, nullify_write_only};
 
 /// Results buffered before the list resource waits for Terraform to read them.
@@ -28,7 +29,7 @@ impl<P: Provider> Inner<P> {
         &self,
         req: pb::validate_list_resource_config::Request,
     ) -> pb::validate_list_resource_config::Response {
-        let diagnostics = match self.lists.get(&req.type_name) {
+        let diagnostics = match self.registry().lists.get(&req.type_name) {
             Some(e) => validate(&e.schema, &e.ty, req.config.as_ref(), |c, d| {
                 e.handler.validate(c, d)
             }),
@@ -44,9 +45,9 @@ impl<P: Provider> Inner<P> {
         let (tx, rx) = mpsc::channel(EVENT_BUFFER);
         let inner = Arc::clone(this);
         tokio::spawn(async move {
-            let diags = match inner.run_list(req, tx.clone()).await {
-                Ok(d) => d,
-                Err(d) => d.into(),
+            let diags = match catch_panic("ListResource", inner.run_list(req, tx.clone())).await {
+                Ok(Ok(d)) => d,
+                Ok(Err(d)) | Err(d) => d.into(),
             };
             if !diags.is_empty() {
                 let event = pb::list_resource::Event {
@@ -66,6 +67,7 @@ impl<P: Provider> Inner<P> {
         tx: mpsc::Sender<Result<pb::list_resource::Event, Status>>,
     ) -> Result<Diagnostics, Diagnostic> {
         let e = self
+            .registry()
             .lists
             .get(&req.type_name)
             .ok_or_else(|| unknown_type("list resource", &req.type_name))?;

@@ -3,10 +3,15 @@
 //! Each submodule handles one RPC family; this module holds the registries built once from
 //! the provider (schemas are computed a single time, so every RPC sees the same ones), the
 //! configured provider data, and the provider-wide stop token.
+//!
+//! The registries are built on the first RPC that needs them, not when the server is made:
+//! Terraform starts the plugin several times per command and waits for its handshake line
+//! each time, so nothing that can wait happens before the handshake.
 
 mod action;
 mod data_source;
 mod list;
+mod panic_guard;
 mod provider;
 mod resource;
 mod schema;
@@ -14,7 +19,7 @@ mod unsupported;
 mod upgrade;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use tfplugin_proto::tfplugin6 as pb;
 use tfplugin_proto::tfplugin6::provider_server;
@@ -23,12 +28,11 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
-use crate::action::Action;
-use crate::data_source::DataSource;
-use crate::list::ListResource;
+use crate::model::Model;
 use crate::provider::{Context, Provider};
-use crate::resource::Resource;
+use crate::raw::{Action, DataSource, ListResource, Resource};
 use crate::schema::{BlockSchema, IdentitySchema, ResourceSchema};
+use panic_guard::guarded;
 
 /// Serves a [`Provider`] over tfplugin6. Cheap to clone; all clones share one state.
 pub struct FrameworkServer<P: Provider> {
@@ -79,20 +83,25 @@ enum Configured<D> {
 
 struct Inner<P: Provider> {
     provider: P,
-    provider_schema: BlockSchema,
-    resources: BTreeMap<String, ResourceEntry<P::Data>>,
-    data_sources: BTreeMap<String, TypedEntry<dyn DataSource<P::Data>>>,
-    actions: BTreeMap<String, TypedEntry<dyn Action<P::Data>>>,
-    lists: BTreeMap<String, TypedEntry<dyn ListResource<P::Data>>>,
-    /// Provider programming errors found while building the registries; reported by
-    /// GetProviderSchema so they surface on the first Terraform command.
-    setup_diagnostics: Diagnostics,
+    registry: OnceLock<Registry<P::Data>>,
     data: RwLock<Configured<P::Data>>,
     stop: CancellationToken,
 }
 
-impl<P: Provider> Inner<P> {
-    fn new(provider: P) -> Self {
+/// Everything the provider offers, with schemas computed once.
+struct Registry<D> {
+    provider_schema: BlockSchema,
+    resources: BTreeMap<String, ResourceEntry<D>>,
+    data_sources: BTreeMap<String, TypedEntry<dyn DataSource<D>>>,
+    actions: BTreeMap<String, TypedEntry<dyn Action<D>>>,
+    lists: BTreeMap<String, TypedEntry<dyn ListResource<D>>>,
+    /// Provider programming errors found while building the registries; reported by
+    /// GetProviderSchema so they surface on the first Terraform command.
+    setup_diagnostics: Diagnostics,
+}
+
+impl<D: Send + Sync + 'static> Registry<D> {
+    fn build<P: Provider<Data = D>>(provider: &P) -> Self {
         let mut setup = Diagnostics::new();
         let mut resources = BTreeMap::new();
         for r in provider.resources() {
@@ -143,27 +152,40 @@ impl<P: Provider> Inner<P> {
                 &mut setup,
             );
         }
-        Inner {
-            provider_schema: provider.schema(),
-            provider,
+        Registry {
+            provider_schema: P::Config::block(),
             resources,
             data_sources,
             actions,
             lists,
             setup_diagnostics: setup,
+        }
+    }
+}
+
+impl<P: Provider> Inner<P> {
+    fn new(provider: P) -> Self {
+        Inner {
+            provider,
+            registry: OnceLock::new(),
             data: RwLock::new(Configured::NotYet),
             stop: CancellationToken::new(),
         }
     }
 
+    /// The registries, built by the first caller.
+    fn registry(&self) -> &Registry<P::Data> {
+        self.registry
+            .get_or_init(|| Registry::build(&self.provider))
+    }
+
     fn context(&self) -> Context {
-        Context {
-            stop: self.stop.clone(),
-        }
+        Context::new(self.stop.clone())
     }
 
     fn resource(&self, type_name: &str) -> Result<&ResourceEntry<P::Data>, Diagnostic> {
-        self.resources
+        self.registry()
+            .resources
             .get(type_name)
             .ok_or_else(|| unknown_type("resource", type_name))
     }
@@ -264,111 +286,128 @@ impl<P: Provider> provider_server::Provider for FrameworkServer<P> {
         &self,
         _: Request<pb::get_metadata::Request>,
     ) -> ServerResult<pb::get_metadata::Response> {
-        Ok(Response::new(self.inner.get_metadata()))
+        guarded("GetMetadata", async { self.inner.get_metadata() }).await
     }
 
     async fn get_provider_schema(
         &self,
         _: Request<pb::get_provider_schema::Request>,
     ) -> ServerResult<pb::get_provider_schema::Response> {
-        Ok(Response::new(self.inner.get_provider_schema()))
+        guarded("GetProviderSchema", async {
+            self.inner.get_provider_schema()
+        })
+        .await
     }
 
     async fn validate_provider_config(
         &self,
         r: Request<pb::validate_provider_config::Request>,
     ) -> ServerResult<pb::validate_provider_config::Response> {
-        Ok(Response::new(
-            self.inner.validate_provider_config(r.into_inner()),
-        ))
+        guarded("ValidateProviderConfig", async {
+            self.inner.validate_provider_config(r.into_inner())
+        })
+        .await
     }
 
     async fn validate_resource_config(
         &self,
         r: Request<pb::validate_resource_config::Request>,
     ) -> ServerResult<pb::validate_resource_config::Response> {
-        Ok(Response::new(
-            self.inner.validate_resource_config(r.into_inner()),
-        ))
+        guarded("ValidateResourceConfig", async {
+            self.inner.validate_resource_config(r.into_inner())
+        })
+        .await
     }
 
     async fn validate_data_resource_config(
         &self,
         r: Request<pb::validate_data_resource_config::Request>,
     ) -> ServerResult<pb::validate_data_resource_config::Response> {
-        Ok(Response::new(
-            self.inner.validate_data_resource_config(r.into_inner()),
-        ))
+        guarded("ValidateDataResourceConfig", async {
+            self.inner.validate_data_resource_config(r.into_inner())
+        })
+        .await
     }
 
     async fn upgrade_resource_state(
         &self,
         r: Request<pb::upgrade_resource_state::Request>,
     ) -> ServerResult<pb::upgrade_resource_state::Response> {
-        Ok(Response::new(
-            self.inner.upgrade_resource_state(r.into_inner()),
-        ))
+        guarded("UpgradeResourceState", async {
+            self.inner.upgrade_resource_state(r.into_inner())
+        })
+        .await
     }
 
     async fn get_resource_identity_schemas(
         &self,
         _: Request<pb::get_resource_identity_schemas::Request>,
     ) -> ServerResult<pb::get_resource_identity_schemas::Response> {
-        Ok(Response::new(self.inner.get_resource_identity_schemas()))
+        guarded("GetResourceIdentitySchemas", async {
+            self.inner.get_resource_identity_schemas()
+        })
+        .await
     }
 
     async fn upgrade_resource_identity(
         &self,
         r: Request<pb::upgrade_resource_identity::Request>,
     ) -> ServerResult<pb::upgrade_resource_identity::Response> {
-        Ok(Response::new(
-            self.inner.upgrade_resource_identity(r.into_inner()),
-        ))
+        guarded("UpgradeResourceIdentity", async {
+            self.inner.upgrade_resource_identity(r.into_inner())
+        })
+        .await
     }
 
     async fn configure_provider(
         &self,
         r: Request<pb::configure_provider::Request>,
     ) -> ServerResult<pb::configure_provider::Response> {
-        Ok(Response::new(
-            self.inner.configure_provider(r.into_inner()).await,
-        ))
+        guarded(
+            "ConfigureProvider",
+            self.inner.configure_provider(r.into_inner()),
+        )
+        .await
     }
 
     async fn read_resource(
         &self,
         r: Request<pb::read_resource::Request>,
     ) -> ServerResult<pb::read_resource::Response> {
-        Ok(Response::new(
-            self.inner.read_resource(r.into_inner()).await,
-        ))
+        guarded("ReadResource", self.inner.read_resource(r.into_inner())).await
     }
 
     async fn plan_resource_change(
         &self,
         r: Request<pb::plan_resource_change::Request>,
     ) -> ServerResult<pb::plan_resource_change::Response> {
-        Ok(Response::new(
-            self.inner.plan_resource_change(r.into_inner()).await,
-        ))
+        guarded(
+            "PlanResourceChange",
+            self.inner.plan_resource_change(r.into_inner()),
+        )
+        .await
     }
 
     async fn apply_resource_change(
         &self,
         r: Request<pb::apply_resource_change::Request>,
     ) -> ServerResult<pb::apply_resource_change::Response> {
-        Ok(Response::new(
-            self.inner.apply_resource_change(r.into_inner()).await,
-        ))
+        guarded(
+            "ApplyResourceChange",
+            self.inner.apply_resource_change(r.into_inner()),
+        )
+        .await
     }
 
     async fn import_resource_state(
         &self,
         r: Request<pb::import_resource_state::Request>,
     ) -> ServerResult<pb::import_resource_state::Response> {
-        Ok(Response::new(
-            self.inner.import_resource_state(r.into_inner()).await,
-        ))
+        guarded(
+            "ImportResourceState",
+            self.inner.import_resource_state(r.into_inner()),
+        )
+        .await
     }
 
     async fn move_resource_state(
@@ -382,58 +421,71 @@ impl<P: Provider> provider_server::Provider for FrameworkServer<P> {
         &self,
         r: Request<pb::read_data_source::Request>,
     ) -> ServerResult<pb::read_data_source::Response> {
-        Ok(Response::new(
-            self.inner.read_data_source(r.into_inner()).await,
-        ))
+        guarded(
+            "ReadDataSource",
+            self.inner.read_data_source(r.into_inner()),
+        )
+        .await
     }
 
     async fn generate_resource_config(
         &self,
         r: Request<pb::generate_resource_config::Request>,
     ) -> ServerResult<pb::generate_resource_config::Response> {
-        Ok(Response::new(
-            self.inner.generate_resource_config(r.into_inner()),
-        ))
+        guarded("GenerateResourceConfig", async {
+            self.inner.generate_resource_config(r.into_inner())
+        })
+        .await
     }
 
     async fn validate_ephemeral_resource_config(
         &self,
         r: Request<pb::validate_ephemeral_resource_config::Request>,
     ) -> ServerResult<pb::validate_ephemeral_resource_config::Response> {
-        Ok(Response::new(
+        guarded("ValidateEphemeralResourceConfig", async {
             pb::validate_ephemeral_resource_config::Response {
                 diagnostics: unsupported::no_ephemeral(&r.into_inner().type_name),
-            },
-        ))
+            }
+        })
+        .await
     }
 
     async fn open_ephemeral_resource(
         &self,
         r: Request<pb::open_ephemeral_resource::Request>,
     ) -> ServerResult<pb::open_ephemeral_resource::Response> {
-        Ok(Response::new(pb::open_ephemeral_resource::Response {
-            diagnostics: unsupported::no_ephemeral(&r.into_inner().type_name),
-            ..Default::default()
-        }))
+        guarded("OpenEphemeralResource", async {
+            pb::open_ephemeral_resource::Response {
+                diagnostics: unsupported::no_ephemeral(&r.into_inner().type_name),
+                ..Default::default()
+            }
+        })
+        .await
     }
 
     async fn renew_ephemeral_resource(
         &self,
         r: Request<pb::renew_ephemeral_resource::Request>,
     ) -> ServerResult<pb::renew_ephemeral_resource::Response> {
-        Ok(Response::new(pb::renew_ephemeral_resource::Response {
-            diagnostics: unsupported::no_ephemeral(&r.into_inner().type_name),
-            ..Default::default()
-        }))
+        guarded("RenewEphemeralResource", async {
+            pb::renew_ephemeral_resource::Response {
+                diagnostics: unsupported::no_ephemeral(&r.into_inner().type_name),
+                ..Default::default()
+            }
+        })
+        .await
     }
 
     async fn close_ephemeral_resource(
         &self,
         r: Request<pb::close_ephemeral_resource::Request>,
     ) -> ServerResult<pb::close_ephemeral_resource::Response> {
-        Ok(Response::new(pb::close_ephemeral_resource::Response {
-            diagnostics: unsupported::no_ephemeral(&r.into_inner().type_name),
-        }))
+        guarded("CloseEphemeralResource", async {
+            pb::close_ephemeral_resource::Response {
+                diagnostics: unsupported::no_ephemeral(&r.into_inner().type_name),
+            }
+        })
+        .await
     }
 
     type ListResourceStream = ReceiverStream<Result<pb::list_resource::Event, Status>>;
@@ -452,25 +504,30 @@ impl<P: Provider> provider_server::Provider for FrameworkServer<P> {
         &self,
         r: Request<pb::validate_list_resource_config::Request>,
     ) -> ServerResult<pb::validate_list_resource_config::Response> {
-        Ok(Response::new(
-            self.inner.validate_list_resource_config(r.into_inner()),
-        ))
+        guarded("ValidateListResourceConfig", async {
+            self.inner.validate_list_resource_config(r.into_inner())
+        })
+        .await
     }
 
     async fn get_functions(
         &self,
         _: Request<pb::get_functions::Request>,
     ) -> ServerResult<pb::get_functions::Response> {
-        Ok(Response::new(pb::get_functions::Response::default()))
+        guarded("GetFunctions", async {
+            pb::get_functions::Response::default()
+        })
+        .await
     }
 
     async fn call_function(
         &self,
         r: Request<pb::call_function::Request>,
     ) -> ServerResult<pb::call_function::Response> {
-        Ok(Response::new(unsupported::call_function(
-            &r.into_inner().name,
-        )))
+        guarded("CallFunction", async {
+            unsupported::call_function(&r.into_inner().name)
+        })
+        .await
     }
 
     async fn validate_state_store_config(
@@ -535,7 +592,7 @@ impl<P: Provider> provider_server::Provider for FrameworkServer<P> {
         &self,
         r: Request<pb::plan_action::Request>,
     ) -> ServerResult<pb::plan_action::Response> {
-        Ok(Response::new(self.inner.plan_action(r.into_inner()).await))
+        guarded("PlanAction", self.inner.plan_action(r.into_inner())).await
     }
 
     type InvokeActionStream = ReceiverStream<Result<pb::invoke_action::Event, Status>>;
@@ -554,16 +611,17 @@ impl<P: Provider> provider_server::Provider for FrameworkServer<P> {
         &self,
         r: Request<pb::validate_action_config::Request>,
     ) -> ServerResult<pb::validate_action_config::Response> {
-        Ok(Response::new(
-            self.inner.validate_action_config(r.into_inner()),
-        ))
+        guarded("ValidateActionConfig", async {
+            self.inner.validate_action_config(r.into_inner())
+        })
+        .await
     }
 
     async fn stop_provider(
         &self,
         _: Request<pb::stop_provider::Request>,
     ) -> ServerResult<pb::stop_provider::Response> {
-        Ok(Response::new(self.inner.stop_provider()))
+        guarded("StopProvider", async { self.inner.stop_provider() }).await
     }
 }
 

@@ -8,6 +8,8 @@ use tfprotocol::{AttributePath, Diagnostics, Type, Value};
 
 use super::{Configured, Inner};
 use crate::codec;
+use crate::convert::FromValue;
+use crate::model::Plan;
 use crate::provider::Provider;
 use crate::schema::BlockSchema;
 use crate::validators::validate_block;
@@ -36,10 +38,14 @@ impl<P: Provider> Inner<P> {
         &self,
         req: pb::validate_provider_config::Request,
     ) -> pb::validate_provider_config::Response {
-        let ty = self.provider_schema.implied_type();
+        let schema = &self.registry().provider_schema;
+        let ty = schema.implied_type();
         pb::validate_provider_config::Response {
-            diagnostics: validate(&self.provider_schema, &ty, req.config.as_ref(), |c, d| {
-                self.provider.validate_config(c, d)
+            diagnostics: validate(schema, &ty, req.config.as_ref(), |c, d| {
+                match Plan::<P::Config>::from_value(c, &AttributePath::root()) {
+                    Ok(config) => self.provider.validate_config(&config, d),
+                    Err(e) => d.push(e),
+                }
             }),
         }
     }
@@ -48,7 +54,7 @@ impl<P: Provider> Inner<P> {
         &self,
         req: pb::configure_provider::Request,
     ) -> pb::configure_provider::Response {
-        let ty = self.provider_schema.implied_type();
+        let ty = self.registry().provider_schema.implied_type();
         let mut diags = Diagnostics::new();
         let next = match codec::decode(req.config.as_ref(), &ty, "provider configuration") {
             Err(d) => {
@@ -56,11 +62,7 @@ impl<P: Provider> Inner<P> {
                 None
             }
             Ok(config) if !config.is_wholly_known() => Some(Configured::UnknownConfig),
-            Ok(config) => match self
-                .provider
-                .configure(&self.context(), &config, &req.terraform_version)
-                .await
-            {
+            Ok(config) => match self.configure(&config, &req.terraform_version).await {
                 Ok(data) => Some(Configured::Ready(Arc::new(data))),
                 Err(d) => {
                     diags.extend(d);
@@ -74,6 +76,17 @@ impl<P: Provider> Inner<P> {
         pb::configure_provider::Response {
             diagnostics: diags.to_proto(),
         }
+    }
+
+    async fn configure(
+        &self,
+        config: &Value,
+        terraform_version: &str,
+    ) -> Result<P::Data, Diagnostics> {
+        let config = P::Config::from_value(config, &AttributePath::root())?;
+        self.provider
+            .configure(&self.context(), &config, terraform_version)
+            .await
     }
 
     /// Cancels in-flight and later work; the process keeps serving until the go-plugin

@@ -14,7 +14,7 @@ use crate::apply::assert_object_compatible;
 use crate::codec;
 use crate::plan::{plan, PlanInput};
 use crate::provider::Provider;
-use crate::resource::{ApplyRequest, ImportRequest};
+use crate::raw::{ApplyRequest, ImportRequest};
 use crate::schema::{AttributeSchema, BlockSchema};
 use crate::values::{
     conform, describe_path, first_unknown, map_elements, null_unknowns, nullify_write_only,

@@ -40,36 +40,46 @@ impl<P: Provider> Inner<P> {
         }
         pb::get_metadata::Response {
             server_capabilities: Some(capabilities()),
-            diagnostics: self.setup_diagnostics.to_proto(),
-            resources: names(&self.resources, |type_name| ResourceMetadata { type_name }),
-            data_sources: names(&self.data_sources, |type_name| DataSourceMetadata {
+            diagnostics: self.registry().setup_diagnostics.to_proto(),
+            resources: names(&self.registry().resources, |type_name| ResourceMetadata {
                 type_name,
             }),
-            list_resources: names(&self.lists, |type_name| ListResourceMetadata { type_name }),
-            actions: names(&self.actions, |type_name| ActionMetadata { type_name }),
+            data_sources: names(&self.registry().data_sources, |type_name| {
+                DataSourceMetadata { type_name }
+            }),
+            list_resources: names(&self.registry().lists, |type_name| ListResourceMetadata {
+                type_name,
+            }),
+            actions: names(&self.registry().actions, |type_name| ActionMetadata {
+                type_name,
+            }),
             ..Default::default()
         }
     }
 
     pub(super) fn get_provider_schema(&self) -> pb::get_provider_schema::Response {
         pb::get_provider_schema::Response {
-            provider: Some(unversioned(&self.provider_schema)),
+            provider: Some(unversioned(&self.registry().provider_schema)),
             resource_schemas: self
+                .registry()
                 .resources
                 .iter()
                 .map(|(name, e)| (name.clone(), e.schema.to_protocol().to_proto()))
                 .collect(),
             data_source_schemas: self
+                .registry()
                 .data_sources
                 .iter()
                 .map(|(n, e)| (n.clone(), unversioned(&e.schema)))
                 .collect(),
             list_resource_schemas: self
+                .registry()
                 .lists
                 .iter()
                 .map(|(n, e)| (n.clone(), unversioned(&e.schema)))
                 .collect(),
             action_schemas: self
+                .registry()
                 .actions
                 .iter()
                 .map(|(n, e)| {
@@ -77,7 +87,7 @@ impl<P: Provider> Inner<P> {
                     (n.clone(), pb::ActionSchema { schema })
                 })
                 .collect(),
-            diagnostics: self.setup_diagnostics.to_proto(),
+            diagnostics: self.registry().setup_diagnostics.to_proto(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         }
@@ -88,6 +98,7 @@ impl<P: Provider> Inner<P> {
     ) -> pb::get_resource_identity_schemas::Response {
         pb::get_resource_identity_schemas::Response {
             identity_schemas: self
+                .registry()
                 .resources
                 .iter()
                 .filter_map(|(n, e)| {

@@ -13,13 +13,14 @@ use tokio_stream::StreamExt;
 use tonic::Request;
 
 use super::FrameworkServer;
+use crate::model::object;
 use crate::validators::{int_between, one_of, regex};
 use crate::{
-    Action, ApplyRequest, AttributeSchema, BlockSchema, Context, DataSource, IdentityAttribute,
-    IdentitySchema, ImportRequest, ListRequest, ListResource, ListResult, ListSink,
-    NestedBlockSchema, ObjectBuilder, ObjectReader, PlanRequest, ProgressSender, Provider,
-    Resource, ResourceSchema,
+    action, data_source, list_resource, raw, resource, Action, ApplyRequest, Context, DataSource,
+    FromValue, ImportRequest, Known, ListRequest, ListResource, ListResult, ListSink, Model,
+    Number, PlanRequest, ProgressSender, Provider, Resource, ToValue,
 };
+use tfprotocol::json::Json;
 
 /// How the fake resource misbehaves in a given test.
 #[derive(Default)]
@@ -30,6 +31,10 @@ struct Knobs {
     drift_on_apply: bool,
     /// read reports the object gone.
     gone: bool,
+    /// create waits until its context ends, then returns the object with an error.
+    hang_in_create: bool,
+    /// read panics.
+    panic_in_read: bool,
 }
 
 struct Client {
@@ -40,144 +45,175 @@ struct TestProvider {
     knobs: Arc<Client>,
 }
 
+/// The test provider.
+#[derive(Model)]
+struct TestConfig {
+    /// Where the API is.
+    #[tf(optional)]
+    endpoint: Option<String>,
+}
+
 #[async_trait]
 impl Provider for TestProvider {
+    type Config = TestConfig;
     type Data = Arc<Client>;
 
     fn type_name(&self) -> &str {
         "test"
     }
 
-    fn schema(&self) -> BlockSchema {
-        BlockSchema::new().attribute(AttributeSchema::string("endpoint").optional())
-    }
-
-    async fn configure(&self, _: &Context, _: &Value, _: &str) -> Result<Arc<Client>, Diagnostics> {
+    async fn configure(
+        &self,
+        _: &Context,
+        _: &TestConfig,
+        _: &str,
+    ) -> Result<Arc<Client>, Diagnostics> {
         Ok(Arc::clone(&self.knobs))
     }
 
-    fn resources(&self) -> Vec<Arc<dyn Resource<Arc<Client>>>> {
-        vec![Arc::new(Thing)]
+    fn resources(&self) -> Vec<Arc<dyn raw::Resource<Arc<Client>>>> {
+        vec![resource(Thing)]
     }
 
-    fn data_sources(&self) -> Vec<Arc<dyn DataSource<Arc<Client>>>> {
-        vec![Arc::new(Info), Arc::new(Wait)]
+    fn data_sources(&self) -> Vec<Arc<dyn raw::DataSource<Arc<Client>>>> {
+        vec![data_source(Info), data_source(Wait)]
     }
 
-    fn actions(&self) -> Vec<Arc<dyn Action<Arc<Client>>>> {
-        vec![Arc::new(Poke)]
+    fn actions(&self) -> Vec<Arc<dyn raw::Action<Arc<Client>>>> {
+        vec![action(Poke)]
     }
 
-    fn list_resources(&self) -> Vec<Arc<dyn ListResource<Arc<Client>>>> {
-        vec![Arc::new(ThingList)]
+    fn list_resources(&self) -> Vec<Arc<dyn raw::ListResource<Arc<Client>>>> {
+        vec![list_resource(ThingList)]
+    }
+}
+
+/// A thing with every kind of attribute behaviour.
+#[derive(Model, Clone, Debug, PartialEq)]
+struct ThingModel {
+    /// The thing's name.
+    #[tf(required, replace, validator = regex("^[a-z]+$", "name must be lower-case letters"))]
+    name: String,
+    #[tf(optional, validator = int_between(1, 10))]
+    size: Option<i64>,
+    #[tf(default = "auto", validator = one_of(&["auto", "manual"]))]
+    mode: Option<String>,
+    #[tf(computed, state_for_unknown)]
+    id: Option<String>,
+    #[tf(computed)]
+    status: Option<String>,
+    #[tf(optional, sensitive, write_only)]
+    secret: Option<String>,
+    /// Any number, kept exactly.
+    #[tf(optional)]
+    weight: Option<Number>,
+    #[tf(block)]
+    rule: Vec<RuleModel>,
+}
+
+#[derive(Model, Clone, Debug, PartialEq)]
+struct RuleModel {
+    #[tf(required)]
+    kb: String,
+}
+
+#[derive(Model, Clone, Debug, PartialEq)]
+struct ThingIdentity {
+    #[tf(required)]
+    name: String,
+}
+
+impl ThingModel {
+    fn named(name: impl Into<String>) -> Self {
+        ThingModel {
+            name: name.into(),
+            size: None,
+            mode: None,
+            id: None,
+            status: None,
+            secret: None,
+            weight: None,
+            rule: Vec::new(),
+        }
     }
 }
 
 struct Thing;
 
-fn thing_schema() -> ResourceSchema {
-    let rule = BlockSchema::new().attribute(AttributeSchema::string("kb").required());
-    ResourceSchema::new(
-        1,
-        BlockSchema::new()
-            .attribute(
-                AttributeSchema::string("name")
-                    .required()
-                    .requires_replace()
-                    .validator(regex("^[a-z]+$", "name must be lower-case letters")),
-            )
-            .attribute(
-                AttributeSchema::number("size")
-                    .optional()
-                    .validator(int_between(1, 10)),
-            )
-            .attribute(
-                AttributeSchema::string("mode")
-                    .default(Value::string("auto"))
-                    .validator(one_of(&["auto", "manual"])),
-            )
-            .attribute(
-                AttributeSchema::string("id")
-                    .computed()
-                    .use_state_for_unknown(),
-            )
-            .attribute(AttributeSchema::string("status").computed())
-            .attribute(
-                AttributeSchema::string("secret")
-                    .optional()
-                    .sensitive()
-                    .write_only(),
-            )
-            .block(NestedBlockSchema::list("rule", rule)),
-    )
-}
-
 fn thing_type() -> Type {
-    thing_schema().block.implied_type()
+    resource::<Arc<Client>, _>(Thing)
+        .schema()
+        .block
+        .implied_type()
 }
 
 #[async_trait]
 impl Resource<Arc<Client>> for Thing {
-    fn type_name(&self) -> &str {
-        "test_thing"
-    }
+    type Model = ThingModel;
+    type Identity = ThingIdentity;
+    const TYPE_NAME: &'static str = "test_thing";
+    const VERSION: i64 = 1;
 
-    fn schema(&self) -> ResourceSchema {
-        thing_schema()
-    }
-
-    fn identity_schema(&self) -> Option<IdentitySchema> {
-        Some(IdentitySchema::new(
-            0,
-            vec![IdentityAttribute::required("name", Type::String)],
-        ))
-    }
-
-    fn identity(&self, state: &Value) -> Value {
-        ObjectBuilder::new()
-            .set("name", ObjectReader::new(state).raw("name").clone())
-            .build()
+    fn identity(&self, state: &ThingModelPlan) -> ThingIdentityPlan {
+        ThingIdentityPlan {
+            name: state.name.clone(),
+        }
     }
 
     async fn modify_plan(
         &self,
         _: &Context,
         data: Option<&Arc<Client>>,
-        _: &PlanRequest<'_>,
-        planned: &mut Value,
+        _: PlanRequest<'_, ThingModel>,
+        planned: &mut ThingModelPlan,
         _: &mut Diagnostics,
     ) {
         let broken = data.is_some_and(|c| c.knobs.lock().unwrap().break_plan);
         if broken {
-            *planned.attr_mut("name").unwrap() = Value::string("other");
+            planned.name = Known::Value("other".into());
         }
     }
 
     async fn create(
         &self,
-        _: &Context,
+        ctx: &Context,
         c: &Arc<Client>,
-        req: &ApplyRequest<'_>,
-    ) -> (Option<Value>, Diagnostics) {
-        let r = ObjectReader::new(req.planned);
-        let name: String = r.get("name").unwrap();
-        let mut state = ObjectBuilder::from_value(req.planned)
-            .set("id", format!("/things/{name}"))
-            .set("status", "ready");
-        if c.knobs.lock().unwrap().drift_on_apply {
-            let size: i64 = r.get("size").unwrap();
-            state = state.set("size", size + 1);
+        req: ApplyRequest<'_, ThingModel>,
+    ) -> (Option<ThingModel>, Diagnostics) {
+        let mut state = req.planned.clone();
+        state.id = Some(format!("/things/{}", state.name));
+        state.status = Some("ready".into());
+        if c.knobs.lock().unwrap().hang_in_create {
+            ctx.stop.cancelled().await;
+            state.status = Some("creating".into());
+            let why = if ctx.timed_out() {
+                "timed out"
+            } else {
+                "stopped"
+            };
+            return (
+                Some(state),
+                Diagnostic::error("Create unfinished", why).into(),
+            );
         }
-        (Some(state.build()), Diagnostics::new())
+        if c.knobs.lock().unwrap().drift_on_apply {
+            state.size = state.size.map(|s| s + 1);
+        }
+        (Some(state), Diagnostics::new())
     }
 
     async fn read(
         &self,
         _: &Context,
         c: &Arc<Client>,
-        current: &Value,
-    ) -> (Option<Value>, Diagnostics) {
-        if c.knobs.lock().unwrap().gone {
+        current: &ThingModel,
+    ) -> (Option<ThingModel>, Diagnostics) {
+        let (gone, panics) = {
+            let knobs = c.knobs.lock().unwrap();
+            (knobs.gone, knobs.panic_in_read)
+        };
+        assert!(!panics, "read exploded");
+        if gone {
             return (None, Diagnostics::new());
         }
         (Some(current.clone()), Diagnostics::new())
@@ -187,15 +223,14 @@ impl Resource<Arc<Client>> for Thing {
         &self,
         _: &Context,
         _: &Arc<Client>,
-        req: &ApplyRequest<'_>,
-    ) -> (Option<Value>, Diagnostics) {
-        let state = ObjectBuilder::from_value(req.planned)
-            .set("status", "updated")
-            .build();
+        req: ApplyRequest<'_, ThingModel>,
+    ) -> (Option<ThingModel>, Diagnostics) {
+        let mut state = req.planned.clone();
+        state.status = Some("updated".into());
         (Some(state), Diagnostics::new())
     }
 
-    async fn delete(&self, _: &Context, _: &Arc<Client>, _: &Value) -> Diagnostics {
+    async fn delete(&self, _: &Context, _: &Arc<Client>, _: &ThingModel) -> Diagnostics {
         Diagnostics::new()
     }
 
@@ -203,68 +238,68 @@ impl Resource<Arc<Client>> for Thing {
         &self,
         _: &Context,
         _: &Arc<Client>,
-        req: &ImportRequest<'_>,
-    ) -> (Option<Value>, Diagnostics) {
+        req: ImportRequest<'_, ThingIdentity>,
+    ) -> (Option<ThingModel>, Diagnostics) {
         let name = match req.identity {
-            Some(identity) => ObjectReader::new(identity).get::<String>("name").unwrap(),
+            Some(identity) => identity.name.clone(),
             None => req.id.trim_start_matches("/things/").to_string(),
         };
-        let state = ObjectBuilder::new()
-            .set("name", name)
-            .set("id", req.id)
-            .build();
+        let state = ThingModel {
+            id: Some(req.id.to_string()),
+            ..ThingModel::named(name)
+        };
         (Some(state), Diagnostics::new())
     }
 
-    fn upgrade_state(
-        &self,
-        from: i64,
-        mut state: serde_json::Value,
-    ) -> Result<serde_json::Value, Diagnostics> {
+    fn upgrade_state(&self, from: i64, state: Json) -> Result<Json, Diagnostics> {
         assert_eq!(from, 0);
-        if let Some(title) = state.as_object_mut().and_then(|m| m.remove("title")) {
-            state["name"] = title;
-        }
-        Ok(state)
+        let Json::Object(members) = state else {
+            return Ok(state);
+        };
+        let renamed = members
+            .into_iter()
+            .map(|(k, v)| match k.as_str() {
+                "title" => ("name".to_string(), v),
+                _ => (k, v),
+            })
+            .collect();
+        Ok(Json::Object(renamed))
     }
 }
 
 struct Info;
 
+#[derive(Model, Clone)]
+struct InfoModel {
+    #[tf(required)]
+    name: String,
+    #[tf(computed)]
+    greeting: Option<String>,
+}
+
 #[async_trait]
 impl DataSource<Arc<Client>> for Info {
-    fn type_name(&self) -> &str {
-        "test_info"
-    }
-
-    fn schema(&self) -> BlockSchema {
-        BlockSchema::new()
-            .attribute(AttributeSchema::string("name").required())
-            .attribute(AttributeSchema::string("greeting").computed())
-    }
+    type Model = InfoModel;
+    const TYPE_NAME: &'static str = "test_info";
 
     async fn read(
         &self,
         _: &Context,
         _: &Arc<Client>,
-        config: &Value,
-    ) -> (Option<Value>, Diagnostics) {
-        let name: String = ObjectReader::new(config).get("name").unwrap();
-        if name == "liar" {
+        config: &InfoModel,
+    ) -> (Option<InfoModel>, Diagnostics) {
+        if config.name == "liar" {
             // Breaks the rule that configured values come back unchanged.
-            return (
-                Some(
-                    ObjectBuilder::new()
-                        .set("name", "truth")
-                        .set("greeting", "hi")
-                        .build(),
-                ),
-                Diagnostics::new(),
-            );
+            let lie = InfoModel {
+                name: "truth".into(),
+                greeting: Some("hi".into()),
+            };
+            return (Some(lie), Diagnostics::new());
         }
-        let v = ObjectBuilder::from_value(config)
-            .set("greeting", format!("hello {name}"))
-            .build();
+        let v = InfoModel {
+            greeting: Some(format!("hello {}", config.name)),
+            ..config.clone()
+        };
         (Some(v), Diagnostics::new())
     }
 }
@@ -272,22 +307,23 @@ impl DataSource<Arc<Client>> for Info {
 /// Waits until the provider is stopped.
 struct Wait;
 
+#[derive(Model)]
+struct WaitModel {
+    #[tf(optional)]
+    x: Option<String>,
+}
+
 #[async_trait]
 impl DataSource<Arc<Client>> for Wait {
-    fn type_name(&self) -> &str {
-        "test_wait"
-    }
-
-    fn schema(&self) -> BlockSchema {
-        BlockSchema::new().attribute(AttributeSchema::string("x").optional())
-    }
+    type Model = WaitModel;
+    const TYPE_NAME: &'static str = "test_wait";
 
     async fn read(
         &self,
         ctx: &Context,
         _: &Arc<Client>,
-        _: &Value,
-    ) -> (Option<Value>, Diagnostics) {
+        _: &WaitModel,
+    ) -> (Option<WaitModel>, Diagnostics) {
         ctx.stop.cancelled().await;
         (
             None,
@@ -298,61 +334,65 @@ impl DataSource<Arc<Client>> for Wait {
 
 struct Poke;
 
+#[derive(Model)]
+struct PokeConfig {
+    #[tf(required)]
+    target: String,
+}
+
 #[async_trait]
 impl Action<Arc<Client>> for Poke {
-    fn type_name(&self) -> &str {
-        "test_poke"
-    }
-
-    fn schema(&self) -> BlockSchema {
-        BlockSchema::new().attribute(AttributeSchema::string("target").required())
-    }
+    type Config = PokeConfig;
+    const TYPE_NAME: &'static str = "test_poke";
 
     async fn invoke(
         &self,
         _: &Context,
         _: &Arc<Client>,
-        config: &Value,
+        config: &PokeConfig,
         progress: &ProgressSender,
     ) -> Diagnostics {
-        let target: String = ObjectReader::new(config).get("target").unwrap();
-        progress.send(format!("poking {target}")).await;
+        progress.send(format!("poking {}", config.target)).await;
+        if config.target == "panic" {
+            panic!("poke exploded on {}", config.target);
+        }
         progress.send("done poking").await;
         let mut d = Diagnostics::new();
-        d.warning("Poked", target);
+        d.warning("Poked", config.target.clone());
         d
     }
 }
 
 struct ThingList;
 
+#[derive(Model)]
+struct ThingListConfig {
+    #[tf(optional)]
+    prefix: Option<String>,
+}
+
 #[async_trait]
 impl ListResource<Arc<Client>> for ThingList {
-    fn type_name(&self) -> &str {
-        "test_thing"
-    }
-
-    fn config_schema(&self) -> BlockSchema {
-        BlockSchema::new().attribute(AttributeSchema::string("prefix").optional())
-    }
+    type Config = ThingListConfig;
+    type Model = ThingModel;
+    type Identity = ThingIdentity;
+    const TYPE_NAME: &'static str = "test_thing";
 
     async fn list(
         &self,
         _: &Context,
         _: &Arc<Client>,
-        req: &ListRequest,
-        sink: &mut ListSink,
+        req: ListRequest<'_, ThingListConfig>,
+        sink: &mut ListSink<'_, ThingModel, ThingIdentity>,
     ) -> Diagnostics {
         for i in 0..100 {
             let name = format!("thing{i}");
             let result = ListResult {
-                identity: ObjectBuilder::new().set("name", name.clone()).build(),
+                identity: ThingIdentity { name: name.clone() },
                 display_name: name.clone(),
-                resource_object: req.include_resource_object.then(|| {
-                    ObjectBuilder::new()
-                        .set("name", name)
-                        .set("id", format!("/things/{i}"))
-                        .build()
+                resource_object: req.include_resource_object.then(|| ThingModel {
+                    id: Some(format!("/things/{i}")),
+                    ..ThingModel::named(name)
                 }),
                 diagnostics: Diagnostics::new(),
             };
@@ -378,7 +418,7 @@ fn server() -> (FrameworkServer<TestProvider>, Arc<Client>) {
 
 async fn configured() -> (FrameworkServer<TestProvider>, Arc<Client>) {
     let (s, c) = server();
-    let config = ObjectBuilder::new().set("endpoint", Value::Null).build();
+    let config = object([("endpoint", Value::Null)]);
     let ty = Type::object([("endpoint", Type::String)]);
     let resp = s
         .configure_provider(Request::new(pb::configure_provider::Request {
@@ -425,10 +465,12 @@ fn path_names(p: &pb::AttributePath) -> Vec<String> {
 
 /// A full thing object with the given attributes (others null, rule empty).
 fn thing(attrs: &[(&str, Value)]) -> Value {
-    let mut m: BTreeMap<String, Value> = ["name", "size", "mode", "id", "status", "secret"]
-        .iter()
-        .map(|n| (n.to_string(), Value::Null))
-        .collect();
+    let mut m: BTreeMap<String, Value> = [
+        "name", "size", "mode", "id", "status", "secret", "weight", "timeouts",
+    ]
+    .iter()
+    .map(|n| (n.to_string(), Value::Null))
+    .collect();
     m.insert("rule".into(), Value::List(Vec::new()));
     for (k, v) in attrs {
         m.insert(k.to_string(), v.clone());
@@ -718,6 +760,59 @@ async fn read_returns_state_or_null_when_gone() {
 }
 
 #[tokio::test]
+async fn a_panicking_handler_becomes_an_error_diagnostic_and_the_server_keeps_serving() {
+    let (s, c) = configured().await;
+    let read = |s: FrameworkServer<TestProvider>| async move {
+        s.read_resource(Request::new(pb::read_resource::Request {
+            type_name: "test_thing".into(),
+            current_state: Some(dv(&prior_state(), &thing_type())),
+            ..Default::default()
+        }))
+        .await
+        .expect("a response, not a dead call")
+        .into_inner()
+    };
+    c.knobs.lock().unwrap().panic_in_read = true;
+    let resp = read(s.clone()).await;
+    assert_eq!(resp.diagnostics.len(), 1, "{:?}", resp.diagnostics);
+    let d = &resp.diagnostics[0];
+    assert_eq!(d.severity, pb::diagnostic::Severity::Error as i32);
+    assert_eq!(d.summary, "Provider panicked");
+    assert!(d.detail.contains("ReadResource"), "{}", d.detail);
+    assert!(d.detail.contains("read exploded"), "{}", d.detail);
+
+    // The same server answers the next call normally.
+    c.knobs.lock().unwrap().panic_in_read = false;
+    let resp = read(s.clone()).await;
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+
+    // A panic in a streaming RPC's task ends its stream with the diagnostic.
+    let ty = Type::object([("target", Type::String)]);
+    let config = object([("target", Value::string("panic"))]);
+    let mut stream = s
+        .invoke_action(Request::new(pb::invoke_action::Request {
+            action_type: "test_poke".into(),
+            config: Some(dv(&config, &ty)),
+            client_capabilities: None,
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut last = None;
+    while let Some(e) = stream.next().await {
+        last = e.unwrap().r#type;
+    }
+    let Some(pb::invoke_action::event::Type::Completed(done)) = last else {
+        panic!("no Completed event: {last:?}");
+    };
+    assert_eq!(done.diagnostics[0].summary, "Provider panicked");
+    assert!(done.diagnostics[0].detail.contains("InvokeAction"));
+    assert!(done.diagnostics[0]
+        .detail
+        .contains("poke exploded on panic"));
+}
+
+#[tokio::test]
 async fn resource_rpc_before_configure_is_a_clear_error() {
     let (s, _) = server();
     let resp = s
@@ -804,7 +899,7 @@ async fn import_by_id_and_by_identity() {
     assert_eq!(identity_name(&r.identity), Value::string("abc"));
 
     let identity_ty = Type::object([("name", Type::String)]);
-    let identity = ObjectBuilder::new().set("name", "byid").build();
+    let identity = object([("name", Value::string("byid"))]);
     let resp = s
         .import_resource_state(Request::new(pb::import_resource_state::Request {
             type_name: "test_thing".into(),
@@ -866,10 +961,7 @@ async fn data_source_read_and_consistency_check() {
     let (s, _) = configured().await;
     let ty = Type::object([("name", Type::String), ("greeting", Type::String)]);
     let read = |name: &str| {
-        let config = ObjectBuilder::new()
-            .set("name", name)
-            .set("greeting", Value::Null)
-            .build();
+        let config = object([("name", Value::string(name)), ("greeting", Value::Null)]);
         s.read_data_source(Request::new(pb::read_data_source::Request {
             type_name: "test_info".into(),
             config: Some(dv(&config, &ty)),
@@ -892,7 +984,7 @@ async fn data_source_read_and_consistency_check() {
 async fn action_streams_progress_then_completed() {
     let (s, _) = configured().await;
     let ty = Type::object([("target", Type::String)]);
-    let config = ObjectBuilder::new().set("target", "vm1").build();
+    let config = object([("target", Value::string("vm1"))]);
     let mut stream = s
         .invoke_action(Request::new(pb::invoke_action::Request {
             action_type: "test_poke".into(),
@@ -932,7 +1024,7 @@ async fn action_streams_progress_then_completed() {
 async fn list_stops_at_limit() {
     let (s, _) = configured().await;
     let ty = Type::object([("prefix", Type::String)]);
-    let config = ObjectBuilder::new().set("prefix", Value::Null).build();
+    let config = object([("prefix", Value::Null)]);
     let mut stream = s
         .list_resource(Request::new(pb::list_resource::Request {
             type_name: "test_thing".into(),
@@ -959,7 +1051,7 @@ async fn list_stops_at_limit() {
 async fn stop_provider_cancels_in_flight_calls() {
     let (s, _) = configured().await;
     let ty = Type::object([("x", Type::String)]);
-    let config = ObjectBuilder::new().set("x", Value::Null).build();
+    let config = object([("x", Value::Null)]);
     let waiting = s.clone();
     let call = tokio::spawn(async move {
         waiting
@@ -1007,9 +1099,10 @@ async fn generate_config_keeps_only_configurable_non_default_values() {
 }
 
 #[test]
-fn object_reader_names_the_attribute_on_mismatch() {
-    let v = ObjectBuilder::new().set("size", "big").build();
-    let err = ObjectReader::new(&v).get::<i64>("size").unwrap_err();
+fn model_decoding_names_the_attribute_on_mismatch() {
+    let mut v = thing(&[("name", Value::string("abc"))]);
+    *v.attr_mut("size").unwrap() = Value::string("big");
+    let err = ThingModel::from_value(&v, &AttributePath::root()).unwrap_err();
     assert_eq!(
         err.attribute,
         Some(AttributePath(vec![PathStep::Attribute("size".into())]))
@@ -1017,4 +1110,188 @@ fn object_reader_names_the_attribute_on_mismatch() {
     assert!(err
         .detail
         .contains("size: expected a whole number, found a string"));
+}
+
+#[test]
+fn derived_schema_takes_names_types_docs_and_behaviours_from_the_struct() {
+    assert_eq!(
+        ThingModel::NAMES,
+        ["name", "size", "mode", "id", "status", "secret", "weight", "rule"]
+    );
+    let block = ThingModel::block();
+    assert_eq!(
+        block.description,
+        "A thing with every kind of attribute behaviour."
+    );
+    let name = block.get_attribute("name").unwrap();
+    assert!(name.required && name.requires_replace && !name.optional);
+    assert_eq!(name.description, "The thing's name.");
+    assert_eq!(name.validators.len(), 1);
+    let mode = block.get_attribute("mode").unwrap();
+    assert!(mode.optional && mode.computed);
+    assert_eq!(mode.default, Some(Value::string("auto")));
+    let id = block.get_attribute("id").unwrap();
+    assert!(id.computed && id.use_state_for_unknown && !id.optional);
+    let secret = block.get_attribute("secret").unwrap();
+    assert!(secret.sensitive && secret.write_only);
+    assert_eq!(block.get_attribute("size").unwrap().ty, Type::Number);
+    assert_eq!(block.get_attribute("weight").unwrap().ty, Type::Number);
+    assert_eq!(block.blocks.len(), 1);
+    assert_eq!(block.blocks[0].name, "rule");
+    assert_eq!(block.blocks[0].nesting, tfprotocol::Nesting::List);
+    assert!(block.blocks[0].block.get_attribute("kb").unwrap().required);
+}
+
+#[test]
+fn models_round_trip_through_values_and_plans() {
+    let thing = ThingModel {
+        size: Some(3),
+        weight: Some(Number::parse_wire("1234567890123456789012345678901234567890").unwrap()),
+        rule: vec![RuleModel { kb: "KB1".into() }],
+        ..ThingModel::named("abc")
+    };
+    let value = thing.to_value();
+    assert_eq!(
+        ThingModel::from_value(&value, &AttributePath::root()).unwrap(),
+        thing
+    );
+    let plan = thing.plan();
+    assert_eq!(plan.size, Known::Value(3));
+    assert_eq!(plan.mode, Known::Null);
+    assert_eq!(plan.to_value(), value);
+    let mut unknown = value.clone();
+    *unknown.attr_mut("id").unwrap() = Value::unknown();
+    let plan = ThingModelPlan::from_value(&unknown, &AttributePath::root()).unwrap();
+    assert_eq!(plan.id, Known::Unknown);
+    assert!(ThingModel::from_value(&unknown, &AttributePath::root()).is_err());
+}
+
+#[tokio::test]
+async fn every_resource_gets_a_timeouts_block_carried_into_plan_and_state() {
+    let (s, _) = configured().await;
+    let resp = s
+        .get_provider_schema(Request::new(Default::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    let schema = &resp.resource_schemas["test_thing"];
+    let timeouts = schema
+        .block
+        .as_ref()
+        .unwrap()
+        .block_types
+        .iter()
+        .find(|b| b.type_name == "timeouts")
+        .expect("timeouts block");
+    let names: Vec<&str> = timeouts
+        .block
+        .as_ref()
+        .unwrap()
+        .attributes
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(names, ["create", "read", "update", "delete"]);
+
+    let timeouts = object([
+        ("create", Value::string("2h")),
+        ("read", Value::Null),
+        ("update", Value::Null),
+        ("delete", Value::Null),
+    ]);
+    let config = thing(&[
+        ("name", Value::string("abc")),
+        ("timeouts", timeouts.clone()),
+    ]);
+    let planned = undv(
+        &plan(&s, &Value::Null, &config, &config).await.planned_state,
+        &thing_type(),
+    );
+    assert_eq!(planned.attr("timeouts"), Some(&timeouts));
+    let resp = apply(&s, &Value::Null, &planned, &config).await;
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+    let state = undv(&resp.new_state, &thing_type());
+    assert_eq!(state.attr("timeouts"), Some(&timeouts));
+}
+
+#[tokio::test]
+async fn the_create_timeout_bounds_the_operation_and_state_is_kept() {
+    let (s, c) = configured().await;
+    c.knobs.lock().unwrap().hang_in_create = true;
+    let timeouts = object([
+        ("create", Value::string("50ms")),
+        ("read", Value::Null),
+        ("update", Value::Null),
+        ("delete", Value::Null),
+    ]);
+    let config = thing(&[("name", Value::string("abc")), ("timeouts", timeouts)]);
+    let planned = undv(
+        &plan(&s, &Value::Null, &config, &config).await.planned_state,
+        &thing_type(),
+    );
+    let resp = tokio::time::timeout(
+        Duration::from_secs(10),
+        apply(&s, &Value::Null, &planned, &config),
+    )
+    .await
+    .expect("the create timeout ends the apply");
+    assert_eq!(errors(&resp.diagnostics), ["Create unfinished: timed out"]);
+    let state = undv(&resp.new_state, &thing_type());
+    assert_eq!(state.attr("id"), Some(&Value::string("/things/abc")));
+    assert_eq!(state.attr("status"), Some(&Value::string("creating")));
+}
+
+/// Numbers beyond f64 survive the stored-state path (UpgradeResourceState) and plan/apply.
+#[tokio::test]
+async fn numbers_keep_every_digit_from_stored_state_through_plan_and_apply() {
+    let (s, _) = configured().await;
+    for digits in [
+        "9007199254740993",
+        "1234567890.123456789012345678901234567890",
+    ] {
+        let json =
+            format!(r#"{{"name":"abc","id":"/things/abc","mode":"auto","weight":{digits}}}"#);
+        let resp = s
+            .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
+                type_name: "test_thing".into(),
+                version: 1,
+                raw_state: Some(pb::RawState {
+                    json: json.into_bytes(),
+                    flatmap: Default::default(),
+                }),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+        let prior = undv(&resp.upgraded_state, &thing_type());
+        let weight = Value::Number(Number::parse_wire(digits).unwrap());
+        assert_eq!(prior.attr("weight"), Some(&weight));
+
+        // A plan that changes something else keeps the number, and so does the apply.
+        let mut config = prior.clone();
+        for computed in ["id", "status"] {
+            *config.attr_mut(computed).unwrap() = Value::Null;
+        }
+        *config.attr_mut("size").unwrap() = num(4);
+        let mut proposed = config.clone();
+        *proposed.attr_mut("id").unwrap() = Value::string("/things/abc");
+        let resp = plan(&s, &prior, &proposed, &config).await;
+        assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+        let planned = undv(&resp.planned_state, &thing_type());
+        assert_eq!(planned.attr("weight"), Some(&weight));
+        let resp = apply(&s, &prior, &planned, &config).await;
+        assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+        let state = undv(&resp.new_state, &thing_type());
+        assert_eq!(state.attr("weight"), Some(&weight), "{digits}");
+        assert_eq!(
+            msgpack::decode(
+                &msgpack::encode(&state, &thing_type()).unwrap(),
+                &thing_type()
+            )
+            .unwrap()
+            .attr("weight"),
+            Some(&weight)
+        );
+    }
 }

@@ -4,14 +4,15 @@
 //! the version is current, to turn stored JSON into msgpack against the current schema.
 //! Older versions run through the resource's upgrader chain one version at a time; the
 //! final JSON is decoded leniently (attributes added since read as null, removed ones are
-//! dropped).
+//! dropped). Parsing and decoding go through tfprotocol's JSON codec, which keeps every digit
+//! of a number: the one decoder for stored state.
 
 use tfplugin_proto::tfplugin6 as pb;
-use tfprotocol::{AttributePath, Diagnostic, Diagnostics, Type, Value};
+use tfprotocol::json::{self, Json};
+use tfprotocol::{Diagnostic, Diagnostics, Type, Value};
 
 use super::Inner;
 use crate::codec;
-use crate::json::json_to_value;
 use crate::provider::Provider;
 use crate::values::{conform, nullify_write_only};
 
@@ -22,7 +23,7 @@ fn upgrade_json(
     current: i64,
     what: &str,
     ty: &Type,
-    mut step: impl FnMut(i64, serde_json::Value) -> Result<serde_json::Value, Diagnostics>,
+    mut step: impl FnMut(i64, Json) -> Result<Json, Diagnostics>,
 ) -> Result<Value, Diagnostics> {
     let raw = raw.map(|r| r.json.as_slice()).unwrap_or_default();
     if raw.is_empty() {
@@ -41,16 +42,16 @@ fn upgrade_json(
         )
         .into());
     }
-    let mut json: serde_json::Value = serde_json::from_slice(raw).map_err(|e| {
+    let mut document = json::parse(raw).map_err(|e| {
         Diagnostic::error(
             format!("Unable to upgrade {what}"),
             format!("The stored {what} is not valid JSON: {e}."),
         )
     })?;
     for version in stored..current {
-        json = step(version, json)?;
+        document = step(version, document)?;
     }
-    json_to_value(&json, ty, &AttributePath::root()).map_err(|e| {
+    json::decode_parsed(&document, ty).map_err(|e| {
         Diagnostic::error(
             format!("Unable to upgrade {what}"),
             format!("The stored {what} does not match the current schema: {e}."),

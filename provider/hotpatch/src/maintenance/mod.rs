@@ -1,28 +1,22 @@
 //! Update Manager schedules (Microsoft.Maintenance) and the assignments that attach machines
 //! to them: `hotpatch_maintenance_schedule`, `hotpatch_schedule_assignment`,
 //! `hotpatch_dynamic_scope`.
+//!
+//! One file per resource (`*_resource.rs`: its model and hooks); what they share lives in files
+//! named for it: `ids` (ARM ids and their validators), `request_bodies` (what each write
+//! sends), `read_back` (ARM's answers as state, keeping the user's spelling), `arm_calls` (the
+//! calls, bound to the operation's context), `rules` and `timezones` (plan-time checks).
 
-use tfframework::{AttributeSchema, Diagnostic, ObjectReader, Type};
-
-mod assignment;
-mod dynamic_scope;
+mod arm_calls;
+mod assignment_resource;
+mod dynamic_scope_resource;
+mod ids;
 mod read_back;
+mod request_bodies;
 mod rules;
-mod schedule;
+mod schedule_resource;
 mod timezones;
 
-pub use assignment::ScheduleAssignmentResource;
-pub use dynamic_scope::DynamicScopeResource;
-pub use schedule::MaintenanceScheduleResource;
-
-/// An optional list-of-strings argument (KB ids, classifications, filter values).
-fn string_list(name: &str, description: &str) -> AttributeSchema {
-    AttributeSchema::list(name, Type::String)
-        .optional()
-        .description(description)
-}
-
-/// A list-of-strings attribute of a planned object; null reads as empty, as ARM treats it.
-fn strings(r: &ObjectReader<'_>, name: &str) -> Result<Vec<String>, Diagnostic> {
-    Ok(r.get::<Option<Vec<String>>>(name)?.unwrap_or_default())
-}
+pub use assignment_resource::ScheduleAssignmentResource;
+pub use dynamic_scope_resource::DynamicScopeResource;
+pub use schedule_resource::MaintenanceScheduleResource;

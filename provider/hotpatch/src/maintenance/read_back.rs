@@ -1,4 +1,4 @@
-//! How a schedule read from ARM becomes Terraform state without false drift.
+//! How Maintenance objects read from ARM become Terraform state without false drift.
 //!
 //! The service reads values back in other spellings than it accepted, and Terraform treats any
 //! textual difference as a change. Each rule below compares *meaning*; when the service's value
@@ -16,40 +16,32 @@
 //! * `expirationDateTime` of `9999-12-31 ...` is the service's "never" default: null.
 //! * date-times, durations, time zones, recurrences and locations: compared after parsing or
 //!   case/space folding.
+//! * ARM ids (the schedule an assignment names): compared as ids (case-insensitively).
+//!
+//! The rules work on the typed models: the prior state (the planned state on create, what an
+//! import id tells on import) and the service's object in, the new state out.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use armclient::models::maintenance::{
     LinuxParameters, MaintenanceConfiguration, RebootSetting, WindowsParameters,
 };
-use armclient::resource_id::ids_equal;
-use tfframework::{ObjectBuilder, Value};
 
 use super::rules::{
     canonical_classification, kb_digits, parse_datetime, parse_duration, LINUX_CLASSIFICATIONS,
     WINDOWS_CLASSIFICATIONS,
 };
+use super::schedule_resource::{LinuxModel, MaintenanceScheduleModel, WindowsModel};
 
-fn prior_str<'a>(prior: &'a Value, name: &str) -> Option<&'a str> {
-    prior.attr(name).and_then(Value::as_str)
-}
-
-fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_elements)
-        .map(|e| {
-            e.iter()
-                .filter_map(|s| s.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The prior value when `same(prior, service)`, else `service`.
-fn keep_if(prior: Option<&str>, service: Option<&str>, same: impl Fn(&str, &str) -> bool) -> Value {
+/// The prior value when `same(prior, service)`, else the service's.
+pub fn keep_if(
+    prior: Option<&str>,
+    service: Option<&str>,
+    same: impl Fn(&str, &str) -> bool,
+) -> Option<String> {
     match (prior, service) {
-        (Some(p), Some(s)) if same(p, s) => Value::string(p),
-        (_, Some(s)) => Value::string(s),
-        (_, None) => Value::Null,
+        (Some(p), Some(s)) if same(p, s) => Some(p.to_owned()),
+        (_, s) => s.map(str::to_owned),
     }
 }
 
@@ -74,27 +66,24 @@ fn same_location(a: &str, b: &str) -> bool {
 /// set, else the service's elements mapped through `respell` (the prior's spelling of the same
 /// element when there is one). Empty reads as the prior's empty/null.
 fn list_keeping_prior(
-    prior: Option<&Value>,
+    prior: Option<&Vec<String>>,
     service: &[String],
     key: impl Fn(&str) -> String,
     respell: impl Fn(&str) -> String,
-) -> Value {
-    let prior_items = strings(prior);
+) -> Option<Vec<String>> {
+    let prior_items = prior.map_or(&[][..], Vec::as_slice);
     let prior_keys: BTreeSet<String> = prior_items.iter().map(|s| key(s)).collect();
     let service_keys: BTreeSet<String> = service.iter().map(|s| key(s)).collect();
     if prior_keys == service_keys {
-        return match prior {
-            Some(v) if !v.is_unknown() => v.clone(),
-            _ => Value::Null,
-        };
+        return prior.cloned();
     }
     let by_key: BTreeMap<String, &String> = prior_items.iter().map(|s| (key(s), s)).collect();
-    Value::List(
+    Some(
         service
             .iter()
             .map(|s| match by_key.get(&key(s)) {
-                Some(p) => Value::string(p.as_str()),
-                None => Value::string(respell(s)),
+                Some(p) => (*p).clone(),
+                None => respell(s),
             })
             .collect(),
     )
@@ -119,125 +108,97 @@ fn class_spelling(list: &'static [&'static str]) -> impl Fn(&str) -> String {
     move |s| canonical_classification(s, list).map_or_else(|| s.to_owned(), str::to_owned)
 }
 
-fn windows_block(prior: &Value, w: Option<&WindowsParameters>) -> Value {
+fn as_is(s: &str) -> String {
+    s.to_owned()
+}
+
+/// The `windows` block: absent when neither the prior state nor the service has one.
+fn windows_block(
+    prior: Option<&WindowsModel>,
+    w: Option<&WindowsParameters>,
+) -> Option<WindowsModel> {
     let empty = WindowsParameters::default();
     let w = w.unwrap_or(&empty);
-    let prior_block = prior.attr("windows").filter(|b| !b.is_null());
     let nothing = w.kb_numbers_to_include.is_empty()
         && w.kb_numbers_to_exclude.is_empty()
         && w.classifications_to_include.is_empty()
         && !w.exclude_kbs_requiring_reboot.unwrap_or(false);
-    let Some(pb) = prior_block.or(if nothing { None } else { Some(&Value::Null) }) else {
-        return Value::Null;
+    if prior.is_none() && nothing {
+        return None;
+    }
+    let kbs = |prior: Option<&Vec<String>>, service: &[String]| {
+        list_keeping_prior(prior, service, kb_key, kb_spelling)
     };
-    let lists = |name: &str,
-                 service: &[String],
-                 key: &dyn Fn(&str) -> String,
-                 spell: &dyn Fn(&str) -> String| {
-        list_keeping_prior(pb.attr(name), service, key, spell)
-    };
-    ObjectBuilder::new()
-        .set(
-            "kb_numbers_to_include",
-            lists(
-                "kb_numbers_to_include",
-                &w.kb_numbers_to_include,
-                &kb_key,
-                &kb_spelling,
-            ),
-        )
-        .set(
-            "kb_numbers_to_exclude",
-            lists(
-                "kb_numbers_to_exclude",
-                &w.kb_numbers_to_exclude,
-                &kb_key,
-                &kb_spelling,
-            ),
-        )
-        .set(
-            "classifications_to_include",
-            lists(
-                "classifications_to_include",
-                &w.classifications_to_include,
-                &class_key(WINDOWS_CLASSIFICATIONS),
-                &class_spelling(WINDOWS_CLASSIFICATIONS),
-            ),
-        )
-        .set(
-            "exclude_kbs_requiring_reboot",
-            w.exclude_kbs_requiring_reboot.unwrap_or(false),
-        )
-        .build()
+    Some(WindowsModel {
+        classifications_to_include: list_keeping_prior(
+            prior.and_then(|p| p.classifications_to_include.as_ref()),
+            &w.classifications_to_include,
+            class_key(WINDOWS_CLASSIFICATIONS),
+            class_spelling(WINDOWS_CLASSIFICATIONS),
+        ),
+        kb_numbers_to_include: kbs(
+            prior.and_then(|p| p.kb_numbers_to_include.as_ref()),
+            &w.kb_numbers_to_include,
+        ),
+        kb_numbers_to_exclude: kbs(
+            prior.and_then(|p| p.kb_numbers_to_exclude.as_ref()),
+            &w.kb_numbers_to_exclude,
+        ),
+        exclude_kbs_requiring_reboot: Some(w.exclude_kbs_requiring_reboot.unwrap_or(false)),
+    })
 }
 
-fn linux_block(prior: &Value, l: Option<&LinuxParameters>) -> Value {
+/// The `linux` block: absent when neither the prior state nor the service has one.
+fn linux_block(prior: Option<&LinuxModel>, l: Option<&LinuxParameters>) -> Option<LinuxModel> {
     let empty = LinuxParameters::default();
     let l = l.unwrap_or(&empty);
-    let prior_block = prior.attr("linux").filter(|b| !b.is_null());
     let nothing = l.package_name_masks_to_include.is_empty()
         && l.package_name_masks_to_exclude.is_empty()
         && l.classifications_to_include.is_empty();
-    let Some(pb) = prior_block.or(if nothing { None } else { Some(&Value::Null) }) else {
-        return Value::Null;
-    };
-    let same = |s: &str| s.to_owned();
-    ObjectBuilder::new()
-        .set(
-            "classifications_to_include",
-            list_keeping_prior(
-                pb.attr("classifications_to_include"),
-                &l.classifications_to_include,
-                class_key(LINUX_CLASSIFICATIONS),
-                class_spelling(LINUX_CLASSIFICATIONS),
-            ),
-        )
-        .set(
-            "package_names_mask_to_include",
-            list_keeping_prior(
-                pb.attr("package_names_mask_to_include"),
-                &l.package_name_masks_to_include,
-                same,
-                same,
-            ),
-        )
-        .set(
-            "package_names_mask_to_exclude",
-            list_keeping_prior(
-                pb.attr("package_names_mask_to_exclude"),
-                &l.package_name_masks_to_exclude,
-                same,
-                same,
-            ),
-        )
-        .build()
+    if prior.is_none() && nothing {
+        return None;
+    }
+    Some(LinuxModel {
+        classifications_to_include: list_keeping_prior(
+            prior.and_then(|p| p.classifications_to_include.as_ref()),
+            &l.classifications_to_include,
+            class_key(LINUX_CLASSIFICATIONS),
+            class_spelling(LINUX_CLASSIFICATIONS),
+        ),
+        package_names_mask_to_include: list_keeping_prior(
+            prior.and_then(|p| p.package_names_mask_to_include.as_ref()),
+            &l.package_name_masks_to_include,
+            as_is,
+            as_is,
+        ),
+        package_names_mask_to_exclude: list_keeping_prior(
+            prior.and_then(|p| p.package_names_mask_to_exclude.as_ref()),
+            &l.package_name_masks_to_exclude,
+            as_is,
+            as_is,
+        ),
+    })
 }
 
-fn tags(prior: &Value, service: Option<&BTreeMap<String, String>>) -> Value {
+/// Tags: the prior map when it holds the same entries (null and empty alike), else the service's.
+fn tags(
+    prior: Option<&BTreeMap<String, String>>,
+    service: Option<&BTreeMap<String, String>>,
+) -> Option<BTreeMap<String, String>> {
     let service = service.cloned().unwrap_or_default();
-    let prior_tags: BTreeMap<String, String> = prior
-        .attr("tags")
-        .and_then(Value::as_entries)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                .collect()
-        })
-        .unwrap_or_default();
-    if prior_tags == service {
-        return prior.attr("tags").cloned().unwrap_or(Value::Null);
+    if prior.cloned().unwrap_or_default() == service {
+        return prior.cloned();
     }
-    Value::Map(
-        service
-            .into_iter()
-            .map(|(k, v)| (k, Value::string(v)))
-            .collect(),
-    )
+    Some(service)
 }
 
 /// The state of a schedule as ARM returned it, given the prior state (planned state on
-/// create, a partial state on import). `id` is the id to record when the prior has none.
-pub fn schedule_state(prior: &Value, id: &str, c: &MaintenanceConfiguration) -> Value {
+/// create, [`MaintenanceScheduleModel::imported`] on import). The id and resource group are
+/// the prior's: ARM's spelling of the id may differ in case, and the group is not read back.
+pub fn schedule_state(
+    prior: &MaintenanceScheduleModel,
+    c: &MaintenanceConfiguration,
+) -> MaintenanceScheduleModel {
     let props = c.properties.clone().unwrap_or_default();
     let window = props.maintenance_window.unwrap_or_default();
     let patches = props.install_patches.unwrap_or_default();
@@ -253,78 +214,46 @@ pub fn schedule_state(prior: &Value, id: &str, c: &MaintenanceConfiguration) -> 
     let same_duration =
         |a: &str, b: &str| parse_duration(a).is_some() && parse_duration(a) == parse_duration(b);
     let same_text = |a: &str, b: &str| fold(a) == fold(b);
-    let prior_id = prior_str(prior, "id").filter(|p| ids_equal(p, id));
-    ObjectBuilder::new()
-        .set("id", prior_id.unwrap_or(id))
-        .set(
-            "name",
-            keep_if(prior_str(prior, "name"), c.name.as_deref(), |a, b| {
-                a.eq_ignore_ascii_case(b)
-            }),
-        )
-        .set(
-            "resource_group_name",
-            prior_str(prior, "resource_group_name").map(str::to_owned),
-        )
-        .set(
-            "location",
-            keep_if(
-                prior_str(prior, "location"),
-                c.location.as_deref(),
-                same_location,
-            ),
-        )
-        .set(
-            "start_date_time",
-            keep_if(
-                prior_str(prior, "start_date_time"),
-                window.start_date_time.as_deref(),
-                same_dt,
-            ),
-        )
-        .set(
-            "expiration_date_time",
-            keep_if(
-                prior_str(prior, "expiration_date_time"),
-                expiration,
-                same_dt,
-            ),
-        )
-        .set(
-            "duration",
-            keep_if(
-                prior_str(prior, "duration"),
-                window.duration.as_deref(),
-                same_duration,
-            ),
-        )
-        .set(
-            "time_zone",
-            keep_if(
-                prior_str(prior, "time_zone"),
-                window.time_zone.as_deref(),
-                |a, b| a.trim().eq_ignore_ascii_case(b.trim()),
-            ),
-        )
-        .set(
-            "recur_every",
-            keep_if(
-                prior_str(prior, "recur_every"),
-                window.recur_every.as_deref(),
-                same_text,
-            ),
-        )
-        .set("reboot_setting", reboot.as_str())
-        .set(
-            "windows",
-            windows_block(prior, patches.windows_parameters.as_ref()),
-        )
-        .set(
-            "linux",
-            linux_block(prior, patches.linux_parameters.as_ref()),
-        )
-        .set("tags", tags(prior, c.tags.as_ref()))
-        .build()
+    let same_zone = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+    // A required attribute the service leaves out reads as empty, so the next plan shows it.
+    let required = Option::unwrap_or_default;
+    MaintenanceScheduleModel {
+        name: required(keep_if(Some(&prior.name), c.name.as_deref(), |a, b| {
+            a.eq_ignore_ascii_case(b)
+        })),
+        resource_group_name: prior.resource_group_name.clone(),
+        location: required(keep_if(
+            Some(&prior.location),
+            c.location.as_deref(),
+            same_location,
+        )),
+        start_date_time: required(keep_if(
+            Some(&prior.start_date_time),
+            window.start_date_time.as_deref(),
+            same_dt,
+        )),
+        expiration_date_time: keep_if(prior.expiration_date_time.as_deref(), expiration, same_dt),
+        duration: keep_if(
+            prior.duration.as_deref(),
+            window.duration.as_deref(),
+            same_duration,
+        ),
+        time_zone: required(keep_if(
+            Some(&prior.time_zone),
+            window.time_zone.as_deref(),
+            same_zone,
+        )),
+        recur_every: required(keep_if(
+            Some(&prior.recur_every),
+            window.recur_every.as_deref(),
+            same_text,
+        )),
+        reboot_setting: Some(reboot.as_str().to_owned()),
+        tags: tags(prior.tags.as_ref(), c.tags.as_ref()),
+        id: prior.id.clone(),
+        windows: windows_block(prior.windows.as_ref(), patches.windows_parameters.as_ref()),
+        linux: linux_block(prior.linux.as_ref(), patches.linux_parameters.as_ref()),
+    }
 }
 
 #[cfg(test)]
@@ -351,30 +280,34 @@ mod tests {
         .unwrap()
     }
 
-    fn prior() -> Value {
-        ObjectBuilder::new()
-            .set("id", "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Maintenance/maintenanceConfigurations/s1")
-            .set("name", "s1")
-            .set("resource_group_name", "rg")
-            .set("location", "eastus")
-            .set("start_date_time", "2030-01-07 02:00")
-            .set("duration", "03:55")
-            .set("time_zone", "Pacific Standard Time")
-            .set("recur_every", "Month Second Tuesday Offset2")
-            .set("reboot_setting", "Never")
-            .set(
-                "windows",
-                ObjectBuilder::new()
-                    .set("kb_numbers_to_include", vec!["KB5001".to_owned(), "5002".to_owned()])
-                    .set("kb_numbers_to_exclude", Value::Null)
-                    .set("classifications_to_include", vec!["Security".to_owned(), "UpdateRollup".to_owned()])
-                    .set("exclude_kbs_requiring_reboot", true)
-                    .build(),
-            )
-            .build()
+    const ID: &str = "/subscriptions/s/resourcegroups/rg/providers/Microsoft.Maintenance/maintenanceConfigurations/s1";
+
+    fn strings(items: &[&str]) -> Option<Vec<String>> {
+        Some(items.iter().map(|s| s.to_string()).collect())
     }
 
-    const ID: &str = "/subscriptions/s/resourcegroups/rg/providers/Microsoft.Maintenance/maintenanceConfigurations/s1";
+    fn prior() -> MaintenanceScheduleModel {
+        MaintenanceScheduleModel {
+            name: "s1".into(),
+            resource_group_name: "rg".into(),
+            location: "eastus".into(),
+            start_date_time: "2030-01-07 02:00".into(),
+            expiration_date_time: None,
+            duration: Some("03:55".into()),
+            time_zone: "Pacific Standard Time".into(),
+            recur_every: "Month Second Tuesday Offset2".into(),
+            reboot_setting: Some("Never".into()),
+            tags: None,
+            id: Some(ID.into()),
+            windows: Some(WindowsModel {
+                classifications_to_include: strings(&["Security", "UpdateRollup"]),
+                kb_numbers_to_include: strings(&["KB5001", "5002"]),
+                kb_numbers_to_exclude: None,
+                exclude_kbs_requiring_reboot: Some(true),
+            }),
+            linux: None,
+        }
+    }
 
     #[test]
     fn service_spellings_read_as_the_prior_state() {
@@ -383,67 +316,46 @@ mod tests {
             json!(["5001", "KB5002"]),
             json!(["UpdateRollUp", "security"]),
         );
-        let s = schedule_state(&prior(), ID, &c);
-        let p = prior();
-        for attr in [
-            "id",
-            "location",
-            "time_zone",
-            "recur_every",
-            "reboot_setting",
-            "windows",
-            "start_date_time",
-        ] {
-            assert_eq!(s.attr(attr), p.attr(attr), "{attr}");
-        }
-        assert_eq!(s.attr("expiration_date_time"), Some(&Value::Null));
-        assert_eq!(s.attr("tags"), Some(&Value::Null));
+        assert_eq!(schedule_state(&prior(), &c), prior());
     }
 
     #[test]
     fn real_changes_still_show() {
         let c = service("AlwaysReboot", json!(["5001", "5003"]), json!(["Critical"]));
-        let s = schedule_state(&prior(), ID, &c);
-        assert_eq!(
-            s.attr("reboot_setting").and_then(Value::as_str),
-            Some("Always")
-        );
-        let w = s.attr("windows").unwrap();
-        assert_eq!(
-            w.attr("kb_numbers_to_include"),
-            Some(&Value::List(vec![
-                Value::string("KB5001"),
-                Value::string("KB5003")
-            ]))
-        );
-        assert_eq!(
-            w.attr("classifications_to_include"),
-            Some(&Value::List(vec![Value::string("Critical")]))
-        );
+        let s = schedule_state(&prior(), &c);
+        assert_eq!(s.reboot_setting.as_deref(), Some("Always"));
+        let w = s.windows.unwrap();
+        assert_eq!(w.kb_numbers_to_include, strings(&["KB5001", "KB5003"]));
+        assert_eq!(w.classifications_to_include, strings(&["Critical"]));
     }
 
     #[test]
     fn import_gets_canonical_spellings() {
         let c = service("RebootIfRequired", json!(["5001"]), json!(["UpdateRollUp"]));
-        let partial = ObjectBuilder::new()
-            .set("id", ID)
-            .set("resource_group_name", "rg")
-            .build();
-        let s = schedule_state(&partial, ID, &c);
-        assert_eq!(
-            s.attr("reboot_setting").and_then(Value::as_str),
-            Some("IfRequired")
-        );
-        let w = s.attr("windows").unwrap();
-        assert_eq!(
-            w.attr("kb_numbers_to_include"),
-            Some(&Value::List(vec![Value::string("KB5001")]))
-        );
-        assert_eq!(
-            w.attr("classifications_to_include"),
-            Some(&Value::List(vec![Value::string("UpdateRollup")]))
-        );
-        assert_eq!(s.attr("linux"), Some(&Value::Null));
-        assert_eq!(s.attr("name").and_then(Value::as_str), Some("s1"));
+        let known = MaintenanceScheduleModel::imported(ID, "rg".into(), "S1".into());
+        let s = schedule_state(&known, &c);
+        assert_eq!(s.reboot_setting.as_deref(), Some("IfRequired"));
+        let w = s.windows.unwrap();
+        assert_eq!(w.kb_numbers_to_include, strings(&["KB5001"]));
+        assert_eq!(w.classifications_to_include, strings(&["UpdateRollup"]));
+        assert_eq!(s.linux, None);
+        // The import id's spelling of the name is kept; the rest is the service's.
+        assert_eq!(s.name, "S1");
+        assert_eq!(s.location, "East US");
+        assert_eq!(s.time_zone, "pacific standard time");
+        assert_eq!(s.duration.as_deref(), Some("03:55"));
+        assert_eq!(s.expiration_date_time, None);
+        assert_eq!(s.id.as_deref(), Some(ID));
+    }
+
+    #[test]
+    fn a_required_value_the_service_leaves_out_reads_as_empty() {
+        let c = MaintenanceConfiguration::default();
+        let s = schedule_state(&prior(), &c);
+        assert_eq!(s.start_date_time, "");
+        assert_eq!(s.resource_group_name, "rg");
+        assert_eq!(s.reboot_setting.as_deref(), Some("IfRequired"));
+        // The prior block stays, emptied: the configured KB lists show as drift.
+        assert_eq!(s.windows.unwrap().kb_numbers_to_include, Some(vec![]));
     }
 }

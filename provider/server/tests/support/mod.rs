@@ -1,21 +1,16 @@
-//! Test-only helpers: a stub provider, certificates shaped like Terraform's, and gRPC clients
-//! that speak go-plugin's AutoMTLS.
+//! Test-only helpers for serving in-process: stub providers and a stdout stand-in. The client
+//! side (Terraform-shaped certificates, AutoMTLS, handshake parsing) is the shared go-plugin
+//! test client, `goplugin-test-client`.
 
 #![allow(dead_code)]
 
 use std::io::Write;
-use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 use tfplugin_proto::tfplugin6 as pb;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
-use tonic::transport::{Channel, Endpoint, Uri};
+use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status, Streaming};
 
 /// A provider whose every RPC answers `Unimplemented`.
@@ -23,15 +18,18 @@ pub struct StubProvider;
 
 type Stream<T> = Pin<Box<dyn tokio_stream::Stream<Item = Result<T, Status>> + Send + 'static>>;
 
-/// Implements `Provider` for a type with every RPC answering `Unimplemented`. The whole impl is
-/// generated so that `async_trait` sees the expanded methods.
+/// Implements `Provider` for a type: the `{ ... }` items verbatim, and every listed RPC
+/// answering `Unimplemented`. The whole impl is generated so that `async_trait` sees the
+/// expanded methods.
 macro_rules! unimplemented_provider {
-    ($ty:ty; $($method:ident => $module:ident),* $(,)?) => {
+    ($ty:ty; { $($custom:item)* } $($method:ident => $module:ident),* $(,)?) => {
         #[tonic::async_trait]
         impl pb::provider_server::Provider for $ty {
             type ListResourceStream = Stream<pb::list_resource::Event>;
             type ReadStateBytesStream = Stream<pb::read_state_bytes::Response>;
             type InvokeActionStream = Stream<pb::invoke_action::Event>;
+
+            $($custom)*
 
             $(
                 async fn $method(
@@ -73,256 +71,120 @@ macro_rules! unimplemented_provider {
     };
 }
 
-unimplemented_provider! {
-    StubProvider;
-    get_metadata => get_metadata,
-    get_provider_schema => get_provider_schema,
-    validate_provider_config => validate_provider_config,
-    validate_resource_config => validate_resource_config,
-    validate_data_resource_config => validate_data_resource_config,
-    upgrade_resource_state => upgrade_resource_state,
-    get_resource_identity_schemas => get_resource_identity_schemas,
-    upgrade_resource_identity => upgrade_resource_identity,
-    configure_provider => configure_provider,
-    read_resource => read_resource,
-    plan_resource_change => plan_resource_change,
-    apply_resource_change => apply_resource_change,
-    import_resource_state => import_resource_state,
-    move_resource_state => move_resource_state,
-    read_data_source => read_data_source,
-    generate_resource_config => generate_resource_config,
-    validate_ephemeral_resource_config => validate_ephemeral_resource_config,
-    open_ephemeral_resource => open_ephemeral_resource,
-    renew_ephemeral_resource => renew_ephemeral_resource,
-    close_ephemeral_resource => close_ephemeral_resource,
-    validate_list_resource_config => validate_list_resource_config,
-    get_functions => get_functions,
-    call_function => call_function,
-    validate_state_store_config => validate_state_store,
-    configure_state_store => configure_state_store,
-    lock_state => lock_state,
-    unlock_state => unlock_state,
-    get_states => get_states,
-    delete_state => delete_state,
-    plan_action => plan_action,
-    validate_action_config => validate_action_config,
-    stop_provider => stop_provider,
-}
-
-/// A certificate and key, like the one Terraform passes in `PLUGIN_CLIENT_CERT`.
-pub struct ClientIdentity {
-    pub pem: String,
-    pub der: CertificateDer<'static>,
-    pub key: PrivatePkcs8KeyDer<'static>,
-}
-
-/// An ECDSA P-521, self-signed, CA:TRUE certificate with O=HashiCorp, CN=localhost, SAN localhost:
-/// the shape of go-plugin's AutoMTLS client certificate.
-pub fn terraform_like_client_cert() -> ClientIdentity {
-    use rcgen::{
-        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-        KeyUsagePurpose,
+/// Every RPC but ReadResource and StopProvider answers `Unimplemented`, so both stub providers
+/// share this list.
+macro_rules! stub_rpcs_but_read_and_stop {
+    ($ty:ty; { $($custom:item)* }) => {
+        unimplemented_provider! {
+            $ty;
+            { $($custom)* }
+            get_metadata => get_metadata,
+            get_provider_schema => get_provider_schema,
+            validate_provider_config => validate_provider_config,
+            validate_resource_config => validate_resource_config,
+            validate_data_resource_config => validate_data_resource_config,
+            upgrade_resource_state => upgrade_resource_state,
+            get_resource_identity_schemas => get_resource_identity_schemas,
+            upgrade_resource_identity => upgrade_resource_identity,
+            configure_provider => configure_provider,
+            plan_resource_change => plan_resource_change,
+            apply_resource_change => apply_resource_change,
+            import_resource_state => import_resource_state,
+            move_resource_state => move_resource_state,
+            read_data_source => read_data_source,
+            generate_resource_config => generate_resource_config,
+            validate_ephemeral_resource_config => validate_ephemeral_resource_config,
+            open_ephemeral_resource => open_ephemeral_resource,
+            renew_ephemeral_resource => renew_ephemeral_resource,
+            close_ephemeral_resource => close_ephemeral_resource,
+            validate_list_resource_config => validate_list_resource_config,
+            get_functions => get_functions,
+            call_function => call_function,
+            validate_state_store_config => validate_state_store,
+            configure_state_store => configure_state_store,
+            lock_state => lock_state,
+            unlock_state => unlock_state,
+            get_states => get_states,
+            delete_state => delete_state,
+            plan_action => plan_action,
+            validate_action_config => validate_action_config,
+        }
     };
-    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).expect("P-521 key");
-    let mut params = CertificateParams::new(vec!["localhost".to_string()]).expect("params");
-    params
-        .distinguished_name
-        .push(DnType::OrganizationName, "HashiCorp");
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "localhost");
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![
-        KeyUsagePurpose::DigitalSignature,
-        KeyUsagePurpose::KeyEncipherment,
-        KeyUsagePurpose::KeyAgreement,
-        KeyUsagePurpose::KeyCertSign,
-    ];
-    params.extended_key_usages = vec![
-        ExtendedKeyUsagePurpose::ClientAuth,
-        ExtendedKeyUsagePurpose::ServerAuth,
-    ];
-    let cert = params.self_signed(&key).expect("self-signed cert");
-    ClientIdentity {
-        pem: cert.pem(),
-        der: cert.der().clone(),
-        key: PrivatePkcs8KeyDer::from(key.serialize_der()),
-    }
 }
 
-/// Accepts exactly the server certificate from the handshake line, like go-plugin's client
-/// (whose only root is that certificate); webpki would refuse a CA certificate as a leaf.
-#[derive(Debug)]
-struct PinnedServer {
-    der: CertificateDer<'static>,
-    algorithms: rustls::crypto::WebPkiSupportedAlgorithms,
-}
+stub_rpcs_but_read_and_stop! {
+    StubProvider;
+    {
+        async fn read_resource(
+            &self,
+            _request: Request<pb::read_resource::Request>,
+        ) -> Result<Response<pb::read_resource::Response>, Status> {
+            Err(Status::unimplemented("read_resource"))
+        }
 
-impl ServerCertVerifier for PinnedServer {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        assert_eq!(server_name.to_str(), "localhost");
-        if end_entity.as_ref() == self.der.as_ref() {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::UnknownIssuer,
-            ))
+        async fn stop_provider(
+            &self,
+            _request: Request<pb::stop_provider::Request>,
+        ) -> Result<Response<pb::stop_provider::Response>, Status> {
+            Err(Status::unimplemented("stop_provider"))
         }
     }
+}
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
+/// A provider whose ReadResource runs until StopProvider cancels it (like a hook waiting on a
+/// long-running operation) and then returns the current state with a warning saying so; with
+/// `ignores_stop` it never returns.
+pub struct StoppableProvider {
+    pub stop: CancellationToken,
+    /// Cancelled once a ReadResource call is running.
+    pub reading: CancellationToken,
+    pub ignores_stop: bool,
+}
 
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
+impl StoppableProvider {
+    pub fn new(ignores_stop: bool) -> Self {
+        Self {
+            stop: CancellationToken::new(),
+            reading: CancellationToken::new(),
+            ignores_stop,
+        }
     }
 }
 
-/// Which TLS versions the test client offers.
-#[derive(Clone, Copy, Debug)]
-pub enum Tls {
-    Any,
-    Only12,
-}
+/// The warning [`StoppableProvider`]'s ReadResource returns once stopped.
+pub const STOPPED_SUMMARY: &str = "Read stopped by StopProvider";
 
-/// A rustls client config trusting `server_der` and presenting `client` (if any), with ALPN h2.
-pub fn client_config(
-    server_der: &[u8],
-    client: Option<&ClientIdentity>,
-    tls: Tls,
-) -> Arc<ClientConfig> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let verifier = Arc::new(PinnedServer {
-        der: CertificateDer::from(server_der.to_vec()),
-        algorithms: provider.signature_verification_algorithms,
-    });
-    let versions: &[&rustls::SupportedProtocolVersion] = match tls {
-        Tls::Any => &[&rustls::version::TLS13, &rustls::version::TLS12],
-        Tls::Only12 => &[&rustls::version::TLS12],
-    };
-    let builder = ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(versions)
-        .expect("versions")
-        .dangerous()
-        .with_custom_certificate_verifier(verifier);
-    let mut config = match client {
-        Some(identity) => builder
-            .with_client_auth_cert(
-                vec![identity.der.clone()],
-                PrivateKeyDer::Pkcs8(identity.key.clone_key()),
-            )
-            .expect("client auth cert"),
-        None => builder.with_no_client_auth(),
-    };
-    config.alpn_protocols = vec![b"h2".to_vec()];
-    Arc::new(config)
-}
+stub_rpcs_but_read_and_stop! {
+    StoppableProvider;
+    {
+        async fn read_resource(
+            &self,
+            request: Request<pb::read_resource::Request>,
+        ) -> Result<Response<pb::read_resource::Response>, Status> {
+            self.reading.cancel();
+            if self.ignores_stop {
+                std::future::pending::<()>().await;
+            }
+            self.stop.cancelled().await;
+            Ok(Response::new(pb::read_resource::Response {
+                new_state: request.into_inner().current_state,
+                diagnostics: vec![pb::Diagnostic {
+                    severity: pb::diagnostic::Severity::Warning as i32,
+                    summary: STOPPED_SUMMARY.to_string(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }))
+        }
 
-/// A TLS connector for tonic's `connect_with_connector`.
-#[derive(Clone)]
-struct TlsConnector {
-    addr: SocketAddr,
-    config: Arc<ClientConfig>,
-}
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-type ConnectFuture<T> = Pin<Box<dyn std::future::Future<Output = Result<T, BoxError>> + Send>>;
-
-impl tonic::codegen::Service<Uri> for TlsConnector {
-    type Response = hyper_util::rt::TokioIo<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>;
-    type Error = BoxError;
-    type Future = ConnectFuture<Self::Response>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Poll::Ready(Ok(()))
+        async fn stop_provider(
+            &self,
+            _request: Request<pb::stop_provider::Request>,
+        ) -> Result<Response<pb::stop_provider::Response>, Status> {
+            self.stop.cancel();
+            Ok(Response::new(pb::stop_provider::Response::default()))
+        }
     }
-
-    fn call(&mut self, _uri: Uri) -> Self::Future {
-        let this = self.clone();
-        Box::pin(async move {
-            let tcp = tokio::net::TcpStream::connect(this.addr).await?;
-            let name = ServerName::try_from("localhost")?;
-            let tls = tokio_rustls::TlsConnector::from(this.config)
-                .connect(name, tcp)
-                .await?;
-            Ok(hyper_util::rt::TokioIo::new(tls))
-        })
-    }
-}
-
-/// A unix socket connector for tonic's `connect_with_connector`.
-#[derive(Clone)]
-struct UnixConnector(std::path::PathBuf);
-
-impl tonic::codegen::Service<Uri> for UnixConnector {
-    type Response = hyper_util::rt::TokioIo<tokio::net::UnixStream>;
-    type Error = BoxError;
-    type Future = ConnectFuture<Self::Response>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, _uri: Uri) -> Self::Future {
-        let path = self.0.clone();
-        Box::pin(async move {
-            let stream = tokio::net::UnixStream::connect(path).await?;
-            Ok(hyper_util::rt::TokioIo::new(stream))
-        })
-    }
-}
-
-fn endpoint() -> Endpoint {
-    Endpoint::from_static("http://localhost").connect_timeout(Duration::from_secs(5))
-}
-
-/// A gRPC channel over AutoMTLS.
-pub async fn tls_channel(
-    addr: SocketAddr,
-    config: Arc<ClientConfig>,
-) -> Result<Channel, tonic::transport::Error> {
-    endpoint()
-        .connect_with_connector(TlsConnector { addr, config })
-        .await
-}
-
-/// A plaintext h2c gRPC channel.
-pub async fn plain_channel(addr: SocketAddr) -> Channel {
-    Endpoint::from_shared(format!("http://{addr}"))
-        .expect("uri")
-        .connect()
-        .await
-        .expect("plain connect")
-}
-
-/// A plaintext gRPC channel over a unix socket.
-pub async fn unix_channel(path: std::path::PathBuf) -> Channel {
-    endpoint()
-        .connect_with_connector(UnixConnector(path))
-        .await
-        .expect("unix connect")
 }
 
 /// Stands in for stdout: forwards every complete line to a channel.
