@@ -308,11 +308,7 @@ impl Resource<HotpatchData> for EnrollmentResource {
         planned.id = Known::Value(license_profile_path(machine_id));
         let Some(data) = data else { return };
         // Plan-time eligibility: fail before any write when the machine cannot be enrolled.
-        match data
-            .arm
-            .get_optional::<Machine>(machine_id, API_VERSION)
-            .await
-        {
+        match data.arc_machine(&data.arm, machine_id).await {
             Ok(None) => diags.error_at(
                 machine_path(),
                 "Arc machine not found",
@@ -400,9 +396,7 @@ impl Resource<HotpatchData> for EnrollmentResource {
     ) -> (Option<EnrollmentModel>, Diagnostics) {
         let machine_id = current.machine_id.as_str();
         let lookup = data
-            .arm
-            .with_cancellation(ctx.stop.clone())
-            .get_optional::<Machine>(machine_id, API_VERSION)
+            .arc_machine(&data.arm.with_cancellation(ctx.stop.clone()), machine_id)
             .await;
         read_outcome(current, "reading the Arc machine", lookup, |machine| {
             // Cancelled (or never enrolled) outside Terraform reads as gone, so the next plan

@@ -11,6 +11,7 @@ mod available_updates_data_source;
 mod eligibility;
 mod enrollment_list;
 mod enrollment_resource;
+mod fleet_reads;
 mod install_action;
 mod install_validators;
 mod list_scope;
