@@ -1,0 +1,156 @@
+//! A fleet at CI size, end to end: 100 Arc machines (106 with the scenario machines, three
+//! list pages of 50) with an enrollment and a machine setting each, 200 resources.
+//!
+//! What is asserted are request counts, never wall times (those are `make bench-scale`'s, see
+//! docs/benchmarks.md, "Scale"): a plan refreshes the 200 resources with at most
+//! 2 × ⌈machines / page size⌉ + 10 ARM reads, because the provider serves its machine reads
+//! from shared list pages; and drift made outside Terraform on one machine among them still
+//! shows in the plan, on exactly the resources it concerns.
+
+use std::time::Duration;
+
+use arm_emulator::{seed, Config, LoggedRequest, LroTiming, MachineChanges, ThrottleConfig};
+use hotpatch_e2e::env::{TestEnv, PROVIDER_HCL};
+use hotpatch_e2e::terraform::one_line;
+
+const FLEET: usize = 100;
+const PAGE: usize = 50;
+/// The fleet machines plus the six scenario machines, all in one resource group.
+const MACHINES_IN_GROUP: usize = FLEET + 6;
+
+fn fleet_hcl(env: &TestEnv) -> String {
+    let prefix = env.emulator.machine_id("");
+    format!(
+        r#"{PROVIDER_HCL}
+locals {{
+  machines = toset([for i in range(1, {last}) : format("arc-fleet-%04d", i)])
+}}
+
+resource "hotpatch_enrollment" "fleet" {{
+  for_each   = local.machines
+  machine_id = "{prefix}${{each.key}}"
+}}
+
+resource "hotpatch_machine_setting" "fleet" {{
+  for_each            = local.machines
+  machine_id          = hotpatch_enrollment.fleet[each.key].machine_id
+  hotpatching_enabled = true
+}}
+"#,
+        last = FLEET + 1
+    )
+}
+
+/// ARM reads the emulator answered (token requests and 429s left out).
+fn reads(requests: &[LoggedRequest]) -> Vec<&LoggedRequest> {
+    requests
+        .iter()
+        .filter(|r| r.method == "GET" && !r.path.contains("/oauth2/") && r.status != 429)
+        .collect()
+}
+
+fn is_list_page(r: &LoggedRequest) -> bool {
+    r.path
+        .to_ascii_lowercase()
+        .ends_with("/microsoft.hybridcompute/machines")
+}
+
+fn plan_read_bound() -> usize {
+    2 * MACHINES_IN_GROUP.div_ceil(PAGE) + 10
+}
+
+#[test]
+fn a_fleet_plan_reads_list_pages_and_still_sees_drift_on_one_machine() {
+    let instant = LroTiming {
+        polls: 1,
+        duration: Duration::ZERO,
+    };
+    let env = TestEnv::start(Config {
+        fleet_size: FLEET,
+        page_size: PAGE,
+        lro: instant,
+        lro_retry_after_secs: 0,
+        hotpatch_evaluation: instant,
+        throttle: ThrottleConfig::default(),
+        ..Config::default()
+    });
+    let tf = env.terraform();
+    tf.write_config(&fleet_hcl(&env));
+    tf.apply().success();
+
+    // An empty plan: 200 refreshes from the group's list pages.
+    env.emulator.clear_requests();
+    let plan = tf.plan();
+    assert_eq!(plan.code, 0, "plan after apply:\n{}", plan.combined());
+    let requests = env.emulator.requests();
+    let read = reads(&requests);
+    let pages = read.iter().filter(|r| is_list_page(r)).count();
+    let paths: Vec<&str> = read.iter().map(|r| r.path.as_str()).collect();
+    assert!(
+        read.len() <= plan_read_bound(),
+        "{} reads for 200 resources (bound {}): {paths:?}",
+        read.len(),
+        plan_read_bound()
+    );
+    assert!(
+        pages >= MACHINES_IN_GROUP.div_ceil(PAGE),
+        "read through list pages: {paths:?}"
+    );
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.method == "GET" || r.path.contains("/oauth2/")),
+        "a plan writes nothing"
+    );
+    eprintln!(
+        "plan of 200 resources: {} ARM reads, {pages} of them list pages",
+        read.len()
+    );
+
+    // Drift on one machine's switch and another's license, made outside Terraform.
+    let switched_off = seed::fleet_machine_name(42);
+    let cancelled = seed::fleet_machine_name(77);
+    env.emulator
+        .set_machine(
+            &switched_off,
+            &MachineChanges {
+                enable_hotpatching: Some(false),
+                hotpatch_enablement_status: Some("Disabled".into()),
+                ..MachineChanges::default()
+            },
+        )
+        .unwrap();
+    env.emulator.cancel_hotpatch(&cancelled).unwrap();
+    env.emulator.clear_requests();
+    let plan = tf.plan();
+    assert_eq!(plan.code, 2, "drift not detected:\n{}", plan.combined());
+    let out = one_line(&plan.stdout);
+    assert!(
+        out.contains(&format!(
+            "hotpatch_machine_setting.fleet[\"{switched_off}\"] will be updated in-place"
+        )),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        out.contains(&format!(
+            "hotpatch_enrollment.fleet[\"{cancelled}\"] will be created"
+        )),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        out.contains("Plan: 1 to add, 1 to change, 0 to destroy."),
+        "only the two machines changed: {}",
+        plan.stdout
+    );
+    let requests = env.emulator.requests();
+    let read = reads(&requests);
+    eprintln!("plan with drift: {} ARM reads", read.len());
+    assert!(
+        read.len() <= plan_read_bound(),
+        "{} reads with drift (bound {})",
+        read.len(),
+        plan_read_bound()
+    );
+}
