@@ -41,7 +41,7 @@
 //!   flight, is never served.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use armclient::models::compute::{self, VirtualMachine};
@@ -331,7 +331,7 @@ impl FleetReads {
             policy,
             state: Mutex::new(State::default()),
         });
-        arm.observe_writes(fleet.clone());
+        arm.observe_writes(Arc::new(WatchWrites(Arc::downgrade(&fleet))));
         fleet
     }
 
@@ -530,16 +530,20 @@ impl FleetReads {
     }
 }
 
-impl WriteObserver for FleetReads {
+/// The client's writes, told to the fleet reads; weakly, so that the reads and the client they
+/// hold do not keep each other alive.
+struct WatchWrites(Weak<FleetReads>);
+
+impl WriteObserver for WatchWrites {
     fn write_started(&self, path: &str) {
-        if let Some(target) = Target::of_write(path) {
-            self.state().writes.entry(target).or_default().in_flight += 1;
+        if let (Some(fleet), Some(target)) = (self.0.upgrade(), Target::of_write(path)) {
+            fleet.state().writes.entry(target).or_default().in_flight += 1;
         }
     }
 
     fn write_ended(&self, path: &str) {
-        if let Some(target) = Target::of_write(path) {
-            let mut state = self.state();
+        if let (Some(fleet), Some(target)) = (self.0.upgrade(), Target::of_write(path)) {
+            let mut state = fleet.state();
             let ended = state.tick();
             let w = state.writes.entry(target).or_default();
             w.in_flight = w.in_flight.saturating_sub(1);
