@@ -23,7 +23,12 @@ const REGISTRY_MANIFEST: &str = include_str!("../../terraform-registry-manifest.
 ///
 /// A binary built for this machine is asked for its version first, so a stale or mislabelled
 /// build cannot be shipped under this release's name.
-pub fn package(release: &Release, platform: &Platform, binary: &Path, out: &Path) -> anyhow::Result<PathBuf> {
+pub fn package(
+    release: &Release,
+    platform: &Platform,
+    binary: &Path,
+    out: &Path,
+) -> anyhow::Result<PathBuf> {
     if *platform == Platform::host()? {
         check_version(release, binary)?;
     }
@@ -31,7 +36,12 @@ pub fn package(release: &Release, platform: &Platform, binary: &Path, out: &Path
     fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let path = out.join(release.zip_name(platform));
     let mut zip = Vec::new();
-    zip::write_single_file(&mut zip, &release.executable_name(platform), &data, zip::EXECUTABLE_MODE)?;
+    zip::write_single_file(
+        &mut zip,
+        &release.executable_name(platform),
+        &data,
+        zip::EXECUTABLE_MODE,
+    )?;
     write_atomically(&path, &zip)?;
     Ok(path)
 }
@@ -82,7 +92,11 @@ pub fn checksums(
     zips.sort();
     let platforms: Vec<Platform> = zips.iter().map(|(p, _)| p.clone()).collect();
     if zips.is_empty() {
-        bail!("no {} zips in {}: package first", release.program(), out.display());
+        bail!(
+            "no {} zips in {}: package first",
+            release.program(),
+            out.display()
+        );
     }
     if let Some(expected) = expected {
         let mut expected = expected.to_vec();
@@ -127,17 +141,24 @@ pub fn checksums(
     })
 }
 
+/// SHA-256 of `data`.
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data).as_ref());
+    out
+}
+
 /// Lower-case hex SHA-256, the form of `SHA256SUMS` lines and of the lock file's `zh:`.
 pub fn sha256_hex(data: &[u8]) -> String {
-    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data)
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    sha256(data).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn join(platforms: &[Platform]) -> String {
-    platforms.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    platforms
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Writes through a temporary file and a rename, so an interrupted run never leaves a
@@ -175,13 +196,20 @@ mod tests {
         for p in [&plan9, &solaris] {
             package(&r, p, &fake, &out).unwrap();
         }
-        fs::write(out.join("terraform-provider-hotpatch_9.8.6_linux_amd64.zip"), b"old").unwrap();
+        fs::write(
+            out.join("terraform-provider-hotpatch_9.8.6_linux_amd64.zip"),
+            b"old",
+        )
+        .unwrap();
 
         let signer = Signer::throwaway().unwrap();
         let done = checksums(&r, &out, &signer, Some(&[solaris.clone(), plan9.clone()])).unwrap();
         assert_eq!(done.platforms, vec![plan9.clone(), solaris.clone()]);
         let sums = fs::read_to_string(&done.sums).unwrap();
-        let names: Vec<&str> = sums.lines().map(|l| l.split_once("  ").unwrap().1).collect();
+        let names: Vec<&str> = sums
+            .lines()
+            .map(|l| l.split_once("  ").unwrap().1)
+            .collect();
         assert_eq!(
             names,
             [
@@ -204,9 +232,14 @@ mod tests {
             .contains("BEGIN PGP PUBLIC KEY BLOCK"));
 
         // A missing platform fails the completeness check by name.
-        let err = checksums(&r, &out, &signer, Some(&[plan9, Platform::new("darwin", "arm64")]))
-            .unwrap_err()
-            .to_string();
+        let err = checksums(
+            &r,
+            &out,
+            &signer,
+            Some(&[plan9, Platform::new("darwin", "arm64")]),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("darwin_arm64"), "{err}");
     }
 
@@ -214,7 +247,11 @@ mod tests {
     fn a_host_binary_reporting_another_version_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let script = dir.path().join("terraform-provider-hotpatch");
-        fs::write(&script, "#!/bin/sh\necho terraform-provider-hotpatch 0.0.1\n").unwrap();
+        fs::write(
+            &script,
+            "#!/bin/sh\necho terraform-provider-hotpatch 0.0.1\n",
+        )
+        .unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

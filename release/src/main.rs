@@ -12,7 +12,9 @@ use hotpatch_release::signing::Signer;
 use hotpatch_release::targets;
 
 #[derive(Parser)]
-#[command(about = "Package and install terraform-provider-hotpatch the way the Terraform registry does")]
+#[command(
+    about = "Package and install terraform-provider-hotpatch the way the Terraform registry does"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -76,7 +78,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Checksums { out, complete } => {
             let signer = Signer::from_env(complete)?;
             let expected: Option<Vec<Platform>> = if complete {
-                Some(targets::all()?.iter().map(targets::Target::platform).collect())
+                Some(
+                    targets::all()?
+                        .iter()
+                        .map(targets::Target::platform)
+                        .collect(),
+                )
             } else {
                 None
             };

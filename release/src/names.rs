@@ -12,6 +12,11 @@ use anyhow::{bail, Context};
 /// binary reports with `--version` and sends to ARM in its user agent.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The provider's source address. The provider announces the same constant to Terraform; a
+/// test holds the two equal, so the release tool need not build the provider to know it (the
+/// release workflow builds the tool once per runner, for the runner).
+pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/seedlabs/hotpatch";
+
 /// Where the armored public half of the signing key is written beside the artifacts: the
 /// registry needs it (`signing_keys.gpg_public_keys`), but it is not a release asset.
 pub const PUBLIC_KEY_FILE: &str = "signing-key.asc";
@@ -31,7 +36,10 @@ impl ProviderAddress {
         let [hostname, namespace, type_name] = parts.as_slice() else {
             bail!("provider address {address:?} is not hostname/namespace/type");
         };
-        if [hostname, namespace, type_name].iter().any(|p| p.is_empty()) {
+        if [hostname, namespace, type_name]
+            .iter()
+            .any(|p| p.is_empty())
+        {
             bail!("provider address {address:?} has an empty part");
         }
         Ok(Self {
@@ -41,10 +49,9 @@ impl ProviderAddress {
         })
     }
 
-    /// This provider's address, as the binary announces it to Terraform.
+    /// This provider's address.
     pub fn hotpatch() -> Self {
-        Self::parse(terraform_provider_hotpatch::PROVIDER_ADDRESS)
-            .expect("PROVIDER_ADDRESS is hostname/namespace/type")
+        Self::parse(PROVIDER_ADDRESS).expect("PROVIDER_ADDRESS is hostname/namespace/type")
     }
 }
 
@@ -203,7 +210,10 @@ mod tests {
         let r = release();
         let linux = Platform::new("linux", "amd64");
         let windows = Platform::new("windows", "arm64");
-        assert_eq!(r.executable_name(&linux), "terraform-provider-hotpatch_v1.2.3");
+        assert_eq!(
+            r.executable_name(&linux),
+            "terraform-provider-hotpatch_v1.2.3"
+        );
         assert_eq!(
             r.executable_name(&windows),
             "terraform-provider-hotpatch_v1.2.3.exe"
@@ -212,7 +222,10 @@ mod tests {
             r.zip_name(&linux),
             "terraform-provider-hotpatch_1.2.3_linux_amd64.zip"
         );
-        assert_eq!(r.sums_name(), "terraform-provider-hotpatch_1.2.3_SHA256SUMS");
+        assert_eq!(
+            r.sums_name(),
+            "terraform-provider-hotpatch_1.2.3_SHA256SUMS"
+        );
         assert_eq!(
             r.signature_name(),
             "terraform-provider-hotpatch_1.2.3_SHA256SUMS.sig"
@@ -248,5 +261,13 @@ mod tests {
         assert!(ProviderAddress::parse("seedlabs/hotpatch").is_err());
         assert!(ProviderAddress::parse("a//c").is_err());
         assert_eq!(ProviderAddress::hotpatch().type_name, "hotpatch");
+    }
+
+    #[test]
+    fn the_address_is_the_one_the_provider_announces() {
+        assert_eq!(
+            PROVIDER_ADDRESS,
+            terraform_provider_hotpatch::PROVIDER_ADDRESS
+        );
     }
 }

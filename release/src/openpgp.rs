@@ -59,8 +59,7 @@ impl SigningKey {
         let mut fingerprint = [0u8; 20];
         let mut hashed = Vec::with_capacity(public_body.len() + 3);
         put_key_hash_prefix(&mut hashed, &public_body)?;
-        fingerprint
-            .copy_from_slice(digest::digest(&SHA1_FOR_LEGACY_USE_ONLY, &hashed).as_ref());
+        fingerprint.copy_from_slice(digest::digest(&SHA1_FOR_LEGACY_USE_ONLY, &hashed).as_ref());
         Ok(Self {
             key,
             created,
@@ -113,10 +112,19 @@ impl SigningKey {
 
     /// A signature packet of `sig_type` over `signed` (RFC 9580 5.2.3 and 5.2.4): the hash
     /// covers the signed data, the packet's hashed part and the v4 trailer.
-    fn signature(&self, sig_type: u8, signed: &[u8], extra_hashed: &[u8]) -> anyhow::Result<Vec<u8>> {
+    fn signature(
+        &self,
+        sig_type: u8,
+        signed: &[u8],
+        extra_hashed: &[u8],
+    ) -> anyhow::Result<Vec<u8>> {
         let created = unix_now()?.max(self.created);
         let mut hashed_subpackets = Vec::new();
-        put_subpacket(&mut hashed_subpackets, SUB_CREATION_TIME, &created.to_be_bytes());
+        put_subpacket(
+            &mut hashed_subpackets,
+            SUB_CREATION_TIME,
+            &created.to_be_bytes(),
+        );
         let mut issuer = vec![4];
         issuer.extend_from_slice(&self.fingerprint);
         put_subpacket(&mut hashed_subpackets, SUB_ISSUER_FINGERPRINT, &issuer);
@@ -136,7 +144,12 @@ impl SigningKey {
         // RSA_PKCS1_SHA256 hashes `message` itself and wraps the digest in a DigestInfo:
         // exactly the EMSA-PKCS1-v1_5 encoding OpenPGP specifies for RSA.
         self.key
-            .sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), &message, &mut value)
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                &message,
+                &mut value,
+            )
             .map_err(|_| anyhow!("RSA signing failed"))?;
 
         let mut unhashed = Vec::new();
@@ -304,7 +317,12 @@ mod tests {
 
     #[test]
     fn packet_lengths_use_the_one_two_and_five_octet_forms() {
-        for (len, header) in [(191usize, vec![0xC2, 191]), (192, vec![0xC2, 192, 0]), (8383, vec![0xC2, 223, 255]), (8384, vec![0xC2, 0xFF, 0, 0, 0x20, 0xC0])] {
+        for (len, header) in [
+            (191usize, vec![0xC2, 191]),
+            (192, vec![0xC2, 192, 0]),
+            (8383, vec![0xC2, 223, 255]),
+            (8384, vec![0xC2, 0xFF, 0, 0, 0x20, 0xC0]),
+        ] {
             let mut buf = Vec::new();
             put_packet(&mut buf, TAG_SIGNATURE, &vec![0; len]);
             assert_eq!(&buf[..header.len()], header.as_slice(), "length {len}");
@@ -347,7 +365,10 @@ mod tests {
             .verify(&message, &padded)
             .expect("signature verifies");
         let hash = digest::digest(&SHA256, &message);
-        assert_eq!(&after[2 + unhashed_len..2 + unhashed_len + 2], &hash.as_ref()[..2]);
+        assert_eq!(
+            &after[2 + unhashed_len..2 + unhashed_len + 2],
+            &hash.as_ref()[..2]
+        );
     }
 
     #[test]
@@ -359,8 +380,16 @@ mod tests {
         let lines: Vec<&str> = armored.lines().collect();
         let checksum = lines[lines.len() - 2];
         let body: String = lines[2..lines.len() - 2].concat();
-        let data = base64::engine::general_purpose::STANDARD.decode(body).unwrap();
-        assert_eq!(checksum, format!("={}", base64::engine::general_purpose::STANDARD.encode(&crc24(&data).to_be_bytes()[1..])));
+        let data = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap();
+        assert_eq!(
+            checksum,
+            format!(
+                "={}",
+                base64::engine::general_purpose::STANDARD.encode(&crc24(&data).to_be_bytes()[1..])
+            )
+        );
         assert_eq!(data[0], 0xC0 | TAG_PUBLIC_KEY);
         assert_eq!(key.fingerprint_hex().len(), 40);
         assert!(key.fingerprint_hex().ends_with(&key.key_id_hex()));

@@ -34,7 +34,9 @@ pub enum Signer {
 impl Signer {
     /// The signer the environment asks for; `require_key` refuses the throwaway key.
     pub fn from_env(require_key: bool) -> anyhow::Result<Self> {
-        let key_id = std::env::var(KEY_ID_VAR).ok().filter(|v| !v.trim().is_empty());
+        let key_id = std::env::var(KEY_ID_VAR)
+            .ok()
+            .filter(|v| !v.trim().is_empty());
         match key_id {
             Some(key_id) => Ok(Signer::Gpg {
                 key_id: key_id.trim().to_string(),
@@ -83,9 +85,17 @@ impl Signer {
                     key_id.as_ref(),
                 ];
                 if passphrase.is_some() {
-                    args.extend(["--pinentry-mode", "loopback", "--passphrase-fd", "0"].map(std::ffi::OsStr::new));
+                    args.extend(
+                        ["--pinentry-mode", "loopback", "--passphrase-fd", "0"]
+                            .map(std::ffi::OsStr::new),
+                    );
                 }
-                args.extend(["--output".as_ref(), signature.as_os_str(), "--detach-sign".as_ref(), document.as_os_str()]);
+                args.extend([
+                    "--output".as_ref(),
+                    signature.as_os_str(),
+                    "--detach-sign".as_ref(),
+                    document.as_os_str(),
+                ]);
                 let mut child = Command::new("gpg")
                     .args(&args)
                     .stdin(Stdio::piped())

@@ -28,12 +28,17 @@ const DOS_TIME: u16 = 0;
 pub const EXECUTABLE_MODE: u32 = 0o100_755;
 
 /// Writes a zip with a single file `name` holding `data` with Unix `mode`.
-pub fn write_single_file(out: &mut impl Write, name: &str, data: &[u8], mode: u32) -> anyhow::Result<()> {
+pub fn write_single_file(
+    out: &mut impl Write,
+    name: &str,
+    data: &[u8],
+    mode: u32,
+) -> anyhow::Result<()> {
     if name.is_empty() || name.contains(['/', '\\']) || !name.is_ascii() {
         bail!("zip entry name {name:?} must be a plain ASCII file name");
     }
     let name_len = u16::try_from(name.len()).context("zip entry name too long")?;
-    let mut deflater = DeflateEncoder::new(Vec::new(), Compression::best());
+    let mut deflater = DeflateEncoder::new(Vec::new(), Compression::default());
     deflater.write_all(data)?;
     let compressed = deflater.finish()?;
     let size = u32::try_from(data.len()).context("file too large for a zip without Zip64")?;
@@ -110,9 +115,17 @@ mod tests {
     fn python_reads_back_name_content_and_executable_mode() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p.zip");
-        let data: Vec<u8> = (0..200_000u32).flat_map(|i| (i % 251).to_le_bytes()).collect();
+        let data: Vec<u8> = (0..200_000u32)
+            .flat_map(|i| (i % 251).to_le_bytes())
+            .collect();
         let mut file = std::fs::File::create(&path).unwrap();
-        write_single_file(&mut file, "terraform-provider-x_v1.0.0", &data, EXECUTABLE_MODE).unwrap();
+        write_single_file(
+            &mut file,
+            "terraform-provider-x_v1.0.0",
+            &data,
+            EXECUTABLE_MODE,
+        )
+        .unwrap();
         drop(file);
         let script = r#"
 import sys, zipfile, hashlib
@@ -126,14 +139,20 @@ print(info.filename, oct(info.external_attr >> 16), info.compress_type, info.dat
             .arg(&path)
             .output()
             .expect("python3");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &data);
-        let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let hex = crate::dist::sha256_hex(&data);
         assert_eq!(
             String::from_utf8_lossy(&out.stdout).trim(),
             format!("terraform-provider-x_v1.0.0 0o100755 8 (1980, 1, 1, 0, 0, 0) {hex}")
         );
-        assert!(std::fs::metadata(&path).unwrap().len() < data.len() as u64 / 2, "deflated");
+        assert!(
+            std::fs::metadata(&path).unwrap().len() < data.len() as u64 / 2,
+            "deflated"
+        );
     }
 
     #[test]
