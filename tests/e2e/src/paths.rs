@@ -37,12 +37,16 @@ pub fn provider_dir() -> PathBuf {
             .status()
             .expect("run cargo build");
         assert!(status.success(), "building the provider failed");
-        let target = std::env::var("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| repo_root().join("target"));
-        target.join("debug")
+        target_dir().join("debug")
     })
     .clone()
+}
+
+/// Cargo's target folder (`CARGO_TARGET_DIR`, else `target/` in the repository).
+pub fn target_dir() -> PathBuf {
+    std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo_root().join("target"))
 }
 
 /// The official ARM specs beside the repository (`../shared/arm/specs`), when present.
