@@ -58,19 +58,28 @@ impl TfOutput {
 /// Path of the Terraform 1.15.5 CLI, installed once per test process.
 pub fn terraform_cli() -> &'static Path {
     static CLI: OnceLock<PathBuf> = OnceLock::new();
-    CLI.get_or_init(|| {
-        let script = repo_root().join("tests/tools/install-terraform.py");
-        let out = Command::new("python3")
-            .arg(&script)
-            .output()
-            .unwrap_or_else(|e| panic!("running {}: {e}", script.display()));
-        assert!(
-            out.status.success(),
-            "installing terraform failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-    })
+    CLI.get_or_init(|| install_terraform(&[]))
+}
+
+/// Path of a Terraform CLI of another release (`install-terraform.py --version`), for the
+/// version matrix.
+pub fn terraform_cli_version(version: &str) -> PathBuf {
+    install_terraform(&["--version", version])
+}
+
+fn install_terraform(args: &[&str]) -> PathBuf {
+    let script = repo_root().join("tests/tools/install-terraform.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", script.display()));
+    assert!(
+        out.status.success(),
+        "installing terraform {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
 }
 
 /// A Terraform working directory with its own CLI config and environment.
