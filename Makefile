@@ -40,6 +40,11 @@ install:
 	$(CARGO) build --release -p terraform-provider-hotpatch -p hotpatch-release --bins
 	$(RELEASE_TOOL) install --binary $(PROVIDER_BIN)
 
+# The core end-to-end loop on every tested Terraform release (also part of `make test`).
+.PHONY: matrix
+matrix: terraform
+	$(CARGO) test -p hotpatch-e2e --test version_matrix
+
 bench: terraform
 	bash tests/tools/bench-coldstart.sh
 
