@@ -259,3 +259,23 @@ fn make_install_then_init_offline_from_the_implied_local_mirror() {
     tf.apply().success();
     assert!(tf.state_values("hotpatch_enrollment.web").is_some());
 }
+
+/// `--version` answers from the binary itself: the workspace version, no handshake, no
+/// go-plugin complaint about a missing magic cookie.
+#[test]
+fn the_binary_reports_the_release_version() {
+    let out = Command::new(hotpatch_e2e::plugin_client::provider_binary())
+        .arg("--version")
+        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .output()
+        .expect("run the provider");
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "terraform-provider-hotpatch {}\n",
+            hotpatch_release::names::VERSION
+        )
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
