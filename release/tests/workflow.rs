@@ -140,7 +140,11 @@ fn publishing_signs_every_platform_and_uploads_exactly_the_registry_artifacts() 
         line_with(&wf, "VERSION: "),
         format!("VERSION: {}", expr("needs.plan.outputs.version"))
     );
-    // The version the tag must carry is the workspace's, which every artifact is named with.
-    assert!(wf.contains(r#"["workspace"]["package"]["version"]"#));
+    // The version the tag must carry is the provider's (the workspace's), which every
+    // artifact is named with.
+    assert!(wf.contains(&format!(
+        r#"select(.name == "{}") | .version"#,
+        release.program()
+    )));
     assert!(wf.contains(r#"if [ "v$version" != "$GITHUB_REF_NAME" ]; then"#));
 }
