@@ -49,8 +49,6 @@ enum Cmd {
         #[arg(long)]
         plugins_dir: Option<PathBuf>,
     },
-    /// Print the version every artifact carries.
-    Version,
 }
 
 fn main() {
@@ -118,7 +116,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 release.provider.type_name
             );
         }
-        Cmd::Version => println!("{}", release.version),
     }
     Ok(())
 }

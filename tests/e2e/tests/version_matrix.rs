@@ -19,6 +19,7 @@ use hotpatch_e2e::plugin_client::provider_binary;
 use hotpatch_e2e::terraform::{one_line, terraform_cli_version, Terraform};
 use hotpatch_release::install::install;
 use hotpatch_release::names::Release;
+use serde_json::Value;
 
 /// The Terraform releases the loop runs on, newest first.
 const VERSIONS: [&str; 4] = ["1.15.5", "1.13.5", "1.12.2", "1.11.4"];
@@ -137,6 +138,15 @@ output "status" {{
     )
 }
 
+/// The attribute values of the root-module resource `address` in `terraform show -json`.
+fn values(show: &Value, address: &str) -> Value {
+    show["values"]["root_module"]["resources"]
+        .as_array()
+        .and_then(|all| all.iter().find(|r| r["address"] == address))
+        .map(|r| r["values"].clone())
+        .unwrap_or_else(|| panic!("{address} not in state: {show}"))
+}
+
 /// The loop on one Terraform release; steps that pass are logged as they pass.
 fn core_loop(version: &str, log: &Mutex<Report>) {
     let cli: PathBuf = terraform_cli_version(version);
@@ -154,24 +164,25 @@ fn core_loop(version: &str, log: &Mutex<Report>) {
     Report::pass(log, "init from mirror");
 
     tf.apply().success();
-    let enrollment = tf
-        .state_values("hotpatch_enrollment.web")
-        .expect("enrollment");
+    // One `show -json` (each one starts the provider) for every resource and the output.
+    let show = tf.show_json();
+    let enrollment = values(&show, "hotpatch_enrollment.web");
     assert_eq!(enrollment["subscription_status"], "Enabled");
-    let setting = tf
-        .state_values("hotpatch_machine_setting.web")
-        .expect("setting");
-    assert_eq!(setting["hotpatching_enabled"], true);
-    let assignment = tf
-        .state_values("hotpatch_schedule_assignment.web")
-        .expect("assignment");
+    assert_eq!(
+        values(&show, "hotpatch_machine_setting.web")["hotpatching_enabled"],
+        true
+    );
+    let assignment_id = values(&show, "hotpatch_schedule_assignment.web")["id"]
+        .as_str()
+        .expect("assignment id")
+        .to_string();
     assert!(
         env.emulator
-            .configuration_assignment(assignment["id"].as_str().expect("assignment id"))
+            .configuration_assignment(&assignment_id)
             .is_some(),
         "assignment created in ARM"
     );
-    let status = tf.outputs()["status"]["value"].clone();
+    let status = &show["values"]["outputs"]["status"]["value"];
     assert!(
         ["Enabled", "Pending", "Disabled"].contains(&status.as_str().unwrap_or_default()),
         "status of an enrolled machine: {status}"
@@ -189,7 +200,7 @@ fn core_loop(version: &str, log: &Mutex<Report>) {
         .success();
     tf.run(&["import", "-no-color", "hotpatch_enrollment.web", &id])
         .success();
-    let imported = tf.state_values("hotpatch_enrollment.web").unwrap();
+    let imported = values(&tf.show_json(), "hotpatch_enrollment.web");
     // `status` is read live (hotpatch was switched on after the enrollment was first read).
     for key in ["id", "machine_id", "subscription_status", "enrollment_date"] {
         assert_eq!(imported[key], enrollment[key], "{key} after import");
@@ -263,7 +274,7 @@ fn core_loop(version: &str, log: &Mutex<Report>) {
     );
     assert!(env
         .emulator
-        .configuration_assignment(assignment["id"].as_str().unwrap())
+        .configuration_assignment(&assignment_id)
         .is_none());
     Report::pass(log, "destroy");
 }
