@@ -415,6 +415,23 @@ fn exactly_one_selection_is_a_plan_time_error_naming_the_attributes() {
             }
         }
     }
+    // An empty list (a `for` over no machines) reads nothing, without a query.
+    let tf = env.terraform();
+    tf.write_config(&format!(
+        "{PROVIDER_HCL}\ndata \"hotpatch_available_updates\" \"none\" {{\n  machine_ids = []\n}}\n\
+         data \"hotpatch_update_history\" \"none\" {{\n  machine_ids = []\n}}\n"
+    ));
+    tf.apply().success();
+    assert_eq!(
+        tf.state_values("data.hotpatch_available_updates.none")
+            .unwrap()["machines"],
+        json!([])
+    );
+    assert_eq!(
+        tf.state_values("data.hotpatch_update_history.none")
+            .unwrap()["runs"],
+        json!([])
+    );
     assert!(
         env.emulator.requests().iter().all(|r| !is_graph_query(r)),
         "nothing was queried"
