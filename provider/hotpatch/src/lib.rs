@@ -16,6 +16,7 @@ mod install_validators;
 mod list_scope;
 mod machine_facts;
 mod machine_id;
+mod machine_selection;
 mod machine_setting_list;
 mod machine_setting_resource;
 mod machine_target;

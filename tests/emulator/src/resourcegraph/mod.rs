@@ -267,27 +267,15 @@ fn query(state: &State, store: &crate::state::Store, req: &Req) -> Reply {
     let in_scope =
         subscriptions.is_empty() || subscriptions.iter().any(|s| s.eq_ignore_ascii_case(sub));
     let now = time::OffsetDateTime::now_utc();
-    let mut rows: Vec<Value> = if in_scope {
-        patches::table_rows(store, sub, &table)
-            .into_iter()
-            .filter(|row| parsed.matches(row, now))
-            .collect()
+    let rows = if in_scope {
+        parsed.run(patches::table_rows(store, sub, &table), now)
     } else {
         Vec::new()
     };
-    parsed.sort(&mut rows);
     let total = rows.len();
-    let page: Vec<Value> = rows
-        .iter()
-        .skip(offset)
-        .take(top)
-        .map(|row| parsed.shape(row))
-        .collect();
+    let page: Vec<Value> = rows.into_iter().skip(offset).take(top).collect();
     let more = offset + page.len() < total;
-    let pageable = parsed.project.as_ref().is_none_or(|cols| {
-        cols.iter()
-            .any(|c| c.len() == 1 && c[0].eq_ignore_ascii_case("id"))
-    });
+    let pageable = parsed.has_id_column();
     let mut body = json!({
         "totalRecords": total,
         "count": page.len(),
