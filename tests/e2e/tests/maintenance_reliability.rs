@@ -14,7 +14,7 @@
 
 use std::time::{Duration, Instant};
 
-use arm_emulator::{seed, Config, Fault, WriteRecord};
+use arm_emulator::{seed, Config, Fault, MutationTiming, OutOfBand, ScheduleChanges, WriteRecord};
 use hotpatch_e2e::env::{TestEnv, PROVIDER_HCL};
 use hotpatch_e2e::terraform::{one_line, TfOutput};
 
@@ -78,7 +78,8 @@ fn a_schedule_whose_answer_is_lost_until_the_timeout_is_recorded_and_not_written
     let env = TestEnv::start(Config::default());
     let tf = env.terraform();
     let id = schedule_id(&env, "s500");
-    // Every PUT commits and is answered 500: the client retries until the 2 s create timeout.
+    // Every PUT commits and is answered 500: the client retries until the 2 s create timeout
+    // (rewriting the same body, which changes nothing).
     env.emulator.inject(
         Fault::error_after_commit(500, "InternalServerError", 100)
             .matching(Some("PUT"), Some("maintenanceConfigurations/s500")),
@@ -258,7 +259,7 @@ fn ctrl_c_while_the_put_is_retried_keeps_the_schedule_in_state() {
     );
     tf.write_config(&format!("{PROVIDER_HCL}{}", schedule_hcl("stopped", "")));
     let child = tf.spawn(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-    // Wait for the first PUT (committed, answered 500); the client then backs off >= 2 s
+    // Wait for the first PUT (committed, answered 500); the client then backs off 1-2 s
     // before retrying, which is when Ctrl-C arrives.
     let deadline = Instant::now() + Duration::from_secs(60);
     while writes(&env, &id).is_empty() {
@@ -372,4 +373,39 @@ resource "hotpatch_dynamic_scope" "d" {{
     }
     let plan = tf.plan();
     assert_eq!(plan.code, 0, "{}", plan.combined());
+}
+
+#[test]
+fn a_schedule_changed_by_someone_else_before_the_read_back_is_recorded_as_read_with_an_error() {
+    let env = TestEnv::start(Config::default());
+    let tf = env.terraform();
+    // The PUT commits, the portal changes the window right after it, and ARM answers 500.
+    env.emulator.inject(
+        Fault::mutate(
+            OutOfBand::Schedule {
+                name: "raced".into(),
+                changes: ScheduleChanges {
+                    duration: Some("02:00".into()),
+                    ..ScheduleChanges::default()
+                },
+            },
+            MutationTiming::AfterHandling,
+        )
+        .matching(Some("PUT"), Some("maintenanceConfigurations/raced")),
+    );
+    env.emulator.inject(
+        Fault::error_after_commit(500, "InternalServerError", 100)
+            .matching(Some("PUT"), Some("maintenanceConfigurations/raced")),
+    );
+    // A 1 s timeout leaves no room for a retry (the first backoff is 1-2 s), which would
+    // write the planned schedule over the portal's change.
+    tf.write_config(&format!("{PROVIDER_HCL}{}", schedule_hcl("raced", "1s")));
+    let out = tf.apply().failure();
+    assert!(
+        one_line(&out.stderr).contains("values other than the planned ones"),
+        "{}",
+        out.combined()
+    );
+    let state = tf.state_values(SCHEDULE).expect("recorded as read");
+    assert_eq!(state["duration"], "02:00");
 }

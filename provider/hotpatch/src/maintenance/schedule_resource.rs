@@ -25,7 +25,7 @@ use super::ids::{import_id, parse_schedule_id, recorded, schedule_id, IdIdentity
 use super::read_back::schedule_state;
 use super::request_bodies::schedule_body;
 use super::rules::{self, parse_datetime, LocalDateTime};
-use super::timezones::{self, LocalTime};
+use super::timezones::{self, LocalTime, WindowsZone};
 use crate::arm_diag::{delete_outcome, read_outcome};
 use crate::kb::{self, KbNumber};
 use crate::provider_data::HotpatchData;
@@ -143,6 +143,17 @@ fn known_datetime(v: &Known<String>) -> Option<LocalDateTime> {
     v.as_ref().known().and_then(|s| parse_datetime(s).ok())
 }
 
+/// The configured start and its zone, when both are known and valid.
+fn known_start(config: &MaintenanceScheduleModelPlan) -> Option<(LocalDateTime, WindowsZone)> {
+    let start = known_datetime(&config.start_date_time)?;
+    let zone = config
+        .time_zone
+        .as_ref()
+        .known()
+        .and_then(|z| timezones::find(z))?;
+    Some((start, zone))
+}
+
 /// Expiration after start, and a start that exists in its time zone.
 fn check_window(config: &MaintenanceScheduleModelPlan, diags: &mut Diagnostics) {
     let start = known_datetime(&config.start_date_time);
@@ -156,12 +167,7 @@ fn check_window(config: &MaintenanceScheduleModelPlan, diags: &mut Diagnostics) 
             );
         }
     }
-    let zone = config
-        .time_zone
-        .as_ref()
-        .known()
-        .and_then(|z| timezones::find(z));
-    let (Some(start), Some(zone)) = (start, zone) else {
+    let Some((start, zone)) = known_start(config) else {
         return;
     };
     if let LocalTime::Skipped {
@@ -190,13 +196,7 @@ fn check_window(config: &MaintenanceScheduleModelPlan, diags: &mut Diagnostics) 
 
 /// A warning when a new schedule's first window has already gone by in its time zone.
 fn warn_past_start(config: &MaintenanceScheduleModelPlan, now: Timestamp, diags: &mut Diagnostics) {
-    let start = known_datetime(&config.start_date_time);
-    let zone = config
-        .time_zone
-        .as_ref()
-        .known()
-        .and_then(|z| timezones::find(z));
-    let (Some(start), Some(zone)) = (start, zone) else {
+    let Some((start, zone)) = known_start(config) else {
         return;
     };
     if let LocalTime::At(at) = zone.local_time(start) {
@@ -414,5 +414,67 @@ impl Resource<HotpatchData> for MaintenanceScheduleResource {
             }
             Err(d) => (None, d.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(start: &str, zone: &str) -> MaintenanceScheduleModelPlan {
+        let v = |s: &str| Known::Value(s.to_owned());
+        MaintenanceScheduleModelPlan {
+            name: v("s"),
+            resource_group_name: v("rg"),
+            location: v("eastus"),
+            start_date_time: v(start),
+            expiration_date_time: Known::Null,
+            duration: Known::Null,
+            time_zone: v(zone),
+            recur_every: v("Day"),
+            reboot_setting: Known::Null,
+            tags: Known::Null,
+            id: Known::Unknown,
+            windows: Known::Null,
+            linux: Known::Null,
+        }
+    }
+
+    #[test]
+    fn a_start_in_a_dst_gap_names_the_skipped_range() {
+        let mut diags = Diagnostics::new();
+        check_window(
+            &config("2030-03-31 02:30", "W. Europe Standard Time"),
+            &mut diags,
+        );
+        let d = &diags.0[0];
+        assert!(d.detail.contains("Europe/Berlin"), "{}", d.detail);
+        assert!(
+            d.detail
+                .contains("on 2030-03-31 clocks jump from 02:00 (UTC+01) to 03:00 (UTC+02)"),
+            "{}",
+            d.detail
+        );
+        let mut diags = Diagnostics::new();
+        check_window(
+            &config("2030-03-31 03:00", "W. Europe Standard Time"),
+            &mut diags,
+        );
+        assert!(diags.is_empty());
+    }
+
+    #[test]
+    fn a_past_start_warns_by_the_zones_clock() {
+        let now: Timestamp = "2030-01-08T12:00:00Z".parse().unwrap();
+        let warned = |start: &str, zone: &str| {
+            let mut diags = Diagnostics::new();
+            warn_past_start(&config(start, zone), now, &mut diags);
+            assert!(!diags.has_errors());
+            !diags.is_empty()
+        };
+        // 11:30 in Berlin is 10:30 UTC: past. 11:30 in Los Angeles is 19:30 UTC: ahead.
+        assert!(warned("2030-01-08 11:30", "W. Europe Standard Time"));
+        assert!(!warned("2030-01-08 11:30", "Pacific Standard Time"));
+        assert!(!warned("2030-01-09 00:00", "UTC"));
     }
 }
