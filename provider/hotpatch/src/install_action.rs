@@ -26,9 +26,8 @@ use tfframework::{
 
 use crate::action_progress::with_progress;
 use crate::arm_diag::arm_error;
-use crate::install_validators::{
-    kb_digits, Classification, IsoDuration, KbNumber, Rfc3339DateTime,
-};
+use crate::install_validators::{Classification, IsoDuration, Rfc3339DateTime};
+use crate::kb::{self, KbNumber};
 use crate::machine_id::{AnyMachineId, MachineKind};
 use crate::machine_target::{self, MachineTarget};
 use crate::patch_report::{status_word, Report};
@@ -221,13 +220,13 @@ impl Action<HotpatchData> for InstallAction {
         let included: Vec<&str> = include
             .iter()
             .filter_map(|k| match k {
-                Known::Value(s) => Some(kb_digits(s)),
+                Known::Value(s) => Some(kb::key(s)),
                 _ => None,
             })
             .collect();
         for (i, kb) in exclude.iter().enumerate() {
             if let Known::Value(kb) = kb {
-                if included.contains(&kb_digits(kb)) {
+                if included.contains(&kb::key(kb)) {
                     diags.error_at(
                         AttributePath::attr(InstallConfig::KB_NUMBERS_TO_EXCLUDE).index(i as i64),
                         "KB both included and excluded",

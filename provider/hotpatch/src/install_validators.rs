@@ -1,33 +1,9 @@
 //! Plan-time checks of one-time install arguments, so a typo fails `terraform plan` with the
-//! attribute named instead of failing the run after the service accepted it.
+//! attribute named instead of failing the run after the service accepted it. KB ids have
+//! their own module (`kb`), shared with the maintenance schedules.
 
 use armclient::models::hybridcompute::{parse_datetime, WindowsClassification};
 use tfframework::{AttributePath, Diagnostics, Validator, Value};
-
-/// A KB number as users write it: digits, with or without a `KB` prefix.
-pub struct KbNumber;
-
-/// The digits of a KB number (`KB5061001` and `5061001` are the same update).
-pub fn kb_digits(kb: &str) -> &str {
-    match kb.get(..2) {
-        Some(p) if p.eq_ignore_ascii_case("kb") => &kb[2..],
-        _ => kb,
-    }
-}
-
-impl Validator for KbNumber {
-    fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
-        let Some(s) = value.as_str() else { return };
-        let digits = kb_digits(s);
-        if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            diags.error_at(
-                path.clone(),
-                "Invalid KB number",
-                format!("{path}: {s:?} is not a KB number; write digits, with or without a \"KB\" prefix (\"KB5061001\" or \"5061001\")."),
-            );
-        }
-    }
-}
 
 /// An ISO 8601 duration of days, hours, minutes and seconds (`PT2H`, `PT90M`, `P1DT6H`).
 pub struct IsoDuration;
@@ -145,13 +121,7 @@ mod tests {
     }
 
     #[test]
-    fn kb_numbers_classifications_and_dates() {
-        for ok in ["KB5061001", "kb5061001", "5061001"] {
-            assert!(check(&KbNumber, ok), "{ok}");
-        }
-        for bad in ["", "KB", "KB50x", "5061001 ", "é"] {
-            assert!(!check(&KbNumber, bad), "{bad}");
-        }
+    fn classifications_and_dates() {
         assert!(check(&Classification, "UpdateRollup"));
         for ok in [
             "2025-06-10T00:00:00Z",

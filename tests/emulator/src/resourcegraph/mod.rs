@@ -1,7 +1,8 @@
 //! Microsoft.ResourceGraph, api-version 2024-04-01 (CONTRACT §6): `POST
 //! /providers/Microsoft.ResourceGraph/resources` over the Update Manager tables
 //! `patchassessmentresources` and `patchinstallationresources`, whose rows come from the Arc
-//! patch operations (`hybridcompute::patches`).
+//! patch operations (`hybridcompute::patches`), and `maintenanceresources`, whose
+//! configuration-assignment rows come from the Maintenance store.
 //!
 //! Faithful parts a client must cope with: only the KQL subset in `kql` is understood
 //! (anything else is a ResourceGraph-shaped 400, `BadRequest` / `InvalidQuery`); `$top`
@@ -243,7 +244,8 @@ fn query(state: &State, store: &crate::state::Store, req: &Req) -> Reply {
         }
     };
     let table = parsed.table.to_lowercase();
-    if table != patches::ASSESSMENT_TABLE && table != patches::INSTALLATION_TABLE {
+    let maintenance = table == crate::maintenance::assignments::GRAPH_TABLE;
+    if table != patches::ASSESSMENT_TABLE && table != patches::INSTALLATION_TABLE && !maintenance {
         return bad_request(
             "InvalidQuery",
             format!("Table '{}' is not served by the emulator.", parsed.table),
@@ -268,7 +270,12 @@ fn query(state: &State, store: &crate::state::Store, req: &Req) -> Reply {
         subscriptions.is_empty() || subscriptions.iter().any(|s| s.eq_ignore_ascii_case(sub));
     let now = time::OffsetDateTime::now_utc();
     let rows = if in_scope {
-        parsed.run(patches::table_rows(store, sub, &table), now)
+        let all = if maintenance {
+            crate::maintenance::assignments::graph_rows(&store.maintenance, sub)
+        } else {
+            patches::table_rows(store, sub, &table)
+        };
+        parsed.run(all, now)
     } else {
         Vec::new()
     };
