@@ -4,7 +4,16 @@
 
 CARGO ?= cargo
 
-.PHONY: demo test lint build bench terraform
+.PHONY: demo test lint build bench terraform release install
+
+# Where cargo puts builds (honours CARGO_TARGET_DIR like cargo does).
+TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
+RELEASE_TOOL = $(TARGET_DIR)/release/hotpatch-release
+PROVIDER_BIN = $(TARGET_DIR)/release/terraform-provider-hotpatch
+# Two builds, not one: built alone, the provider gets exactly the features `make bench` and a
+# plain `cargo build -p terraform-provider-hotpatch` give it, so neither rebuilds it afterwards.
+BUILD_RELEASE = $(CARGO) build --release -p terraform-provider-hotpatch --bin terraform-provider-hotpatch \
+	&& $(CARGO) build --release -p hotpatch-release
 
 demo:
 	bash tests/tools/demo.sh
@@ -19,6 +28,26 @@ lint:
 
 build:
 	$(CARGO) build --workspace --release --bins
+
+# Registry artifacts for this machine's platform in dist/ (INTERFACE.md "Installing"). Signed
+# by gpg with HOTPATCH_GPG_KEY_ID (keyring in GNUPGHOME, passphrase in HOTPATCH_GPG_PASSPHRASE),
+# otherwise by a throwaway key made for this build (fine locally, never to publish).
+release:
+	rm -rf dist
+	$(BUILD_RELEASE)
+	$(RELEASE_TOOL) package --binary $(PROVIDER_BIN) --out dist
+	$(RELEASE_TOOL) checksums --out dist
+
+# The release build in ~/.terraform.d/plugins (HOME honoured), where `terraform init` finds it
+# with no CLI configuration and no network.
+install:
+	$(BUILD_RELEASE)
+	$(RELEASE_TOOL) install --binary $(PROVIDER_BIN)
+
+# The core end-to-end loop on every tested Terraform release (also part of `make test`).
+.PHONY: matrix
+matrix: terraform
+	$(CARGO) test -p hotpatch-e2e --test version_matrix
 
 bench: terraform
 	bash tests/tools/bench-coldstart.sh

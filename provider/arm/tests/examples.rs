@@ -12,26 +12,15 @@ use armclient::models::hybridcompute::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
-use std::io::Write;
 use std::path::PathBuf;
 
-/// The examples folder, or `None` after reporting (or failing, under CI) that it is missing.
+/// The examples folder, or `None` after `test_support::cannot_run` (a failure under CI).
 fn examples_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/arm/examples");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    let reason = format!(
-        "{} is missing, so the official HybridCompute examples were NOT checked",
-        dir.display()
-    );
-    let in_ci = std::env::var("CI").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"));
-    assert!(!in_ci, "{reason} (CI is set, so this is a failure)");
-    let _ = writeln!(
-        std::io::stderr(),
-        "\nSKIPPED official_hybridcompute_examples_deserialize: {reason}; with CI=1 this fails.\n"
-    );
-    None
+    test_support::shared_arm_dir_or_skip(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+        "official_hybridcompute_examples_deserialize",
+    )
+    .map(|d| d.join("examples"))
 }
 
 fn strip_nulls(v: &Value) -> Value {

@@ -5,6 +5,7 @@
 //! operation makes and how their results read back as Terraform state.
 
 mod action_progress;
+mod already_exists;
 mod arm_diag;
 mod assess_action;
 mod available_updates_data_source;
@@ -14,9 +15,11 @@ mod enrollment_resource;
 mod fleet_reads;
 mod install_action;
 mod install_validators;
+mod kb;
 mod list_scope;
 mod machine_facts;
 mod machine_id;
+mod machine_selection;
 mod machine_setting_list;
 mod machine_setting_resource;
 mod machine_target;

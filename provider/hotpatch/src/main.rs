@@ -1,16 +1,43 @@
 //! The `terraform-provider-hotpatch` binary: Terraform launches it and speaks gRPC to it.
 //!
 //! `--debug` starts it for a debugger instead: it prints `TF_REATTACH_PROVIDERS` and serves
-//! until interrupted.
+//! until interrupted. `--version` prints the version (the workspace's `Cargo.toml`, the same
+//! one the ARM user agent and the release artifacts carry) and exits before any runtime,
+//! logging or schema is set up, so asking is as cheap as it can be.
 
 use terraform_provider_hotpatch::{HotpatchProvider, PROVIDER_ADDRESS};
 use tfframework::FrameworkServer;
 
+/// What the command line asks for. Terraform passes no arguments; anything unknown is ignored
+/// so a future Terraform flag cannot stop the provider from serving.
+enum Mode {
+    Version,
+    Serve { debug: bool },
+}
+
+impl Mode {
+    fn from_args(args: impl Iterator<Item = std::ffi::OsString>) -> Self {
+        let mut debug = false;
+        for arg in args {
+            match arg.to_str() {
+                Some("--version" | "-version") => return Mode::Version,
+                Some("--debug" | "-debug") => debug = true,
+                _ => {}
+            }
+        }
+        Mode::Serve { debug }
+    }
+}
+
+fn main() {
+    match Mode::from_args(std::env::args_os().skip(1)) {
+        Mode::Version => println!("terraform-provider-hotpatch {}", env!("CARGO_PKG_VERSION")),
+        Mode::Serve { debug } => serve(debug),
+    }
+}
+
 #[tokio::main]
-async fn main() {
-    let debug = std::env::args()
-        .skip(1)
-        .any(|a| a == "--debug" || a == "-debug");
+async fn serve(debug: bool) {
     // Logging is best-effort: a provider must still serve when stderr logging cannot start.
     let _ = tfserver::logging::init("provider.terraform-provider-hotpatch");
     let options = tfserver::ServeOptions::new(PROVIDER_ADDRESS).with_debug(debug);

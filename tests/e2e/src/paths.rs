@@ -37,17 +37,20 @@ pub fn provider_dir() -> PathBuf {
             .status()
             .expect("run cargo build");
         assert!(status.success(), "building the provider failed");
-        let target = std::env::var("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| repo_root().join("target"));
-        target.join("debug")
+        target_dir().join("debug")
     })
     .clone()
 }
 
-/// The official ARM specs beside the repository (`../shared/arm/specs`), when present.
-/// Only tests read them; the product never does.
+/// Cargo's target folder (`CARGO_TARGET_DIR`, else `target/` in the repository).
+pub fn target_dir() -> PathBuf {
+    std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo_root().join("target"))
+}
+
+/// The official ARM folder beside the repository (`../shared/arm`), when present. Only tests
+/// read it; the product never does.
 pub fn shared_arm_dir() -> Option<PathBuf> {
-    let dir = repo_root().join("../shared/arm");
-    dir.is_dir().then_some(dir)
+    test_support::shared_arm_dir_from(&repo_root())
 }

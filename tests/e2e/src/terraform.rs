@@ -1,11 +1,13 @@
 //! Running the real Terraform CLI against the provider under test.
 //!
 //! Terraform is found (or fetched) by `tests/tools/install-terraform.py`, so the tests drive
-//! exactly what users run. The provider is wired in with a `dev_overrides` CLI config: no
-//! registry, no `init`, no lock file (PROTOCOL.md 6.2), which is also why no test runs `init`.
+//! exactly what users run. [`Terraform::new`] wires the provider in with a `dev_overrides` CLI
+//! config: no registry, no `init`, no lock file (PROTOCOL.md 6.2), which is also why those tests
+//! never run `init`. [`Terraform::with_cli_config`] is for the tests that install the provider
+//! the normal way (registry, local mirror) and for other Terraform versions.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use crate::paths::{provider_dir, repo_root};
@@ -19,7 +21,8 @@ pub struct TfOutput {
 }
 
 impl TfOutput {
-    fn from_output(out: Output) -> Self {
+    /// What a finished command (e.g. a spawned one, after `wait_with_output`) printed.
+    pub fn from_output(out: Output) -> Self {
         TfOutput {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -56,36 +59,57 @@ impl TfOutput {
 /// Path of the Terraform 1.15.5 CLI, installed once per test process.
 pub fn terraform_cli() -> &'static Path {
     static CLI: OnceLock<PathBuf> = OnceLock::new();
-    CLI.get_or_init(|| {
-        let script = repo_root().join("tests/tools/install-terraform.py");
-        let out = Command::new("python3")
-            .arg(&script)
-            .output()
-            .unwrap_or_else(|e| panic!("running {}: {e}", script.display()));
-        assert!(
-            out.status.success(),
-            "installing terraform failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-    })
+    CLI.get_or_init(|| install_terraform(&[]))
+}
+
+/// Path of a Terraform CLI of another release (`install-terraform.py --version`), for the
+/// version matrix.
+pub fn terraform_cli_version(version: &str) -> PathBuf {
+    install_terraform(&["--version", version])
+}
+
+fn install_terraform(args: &[&str]) -> PathBuf {
+    let script = repo_root().join("tests/tools/install-terraform.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", script.display()));
+    assert!(
+        out.status.success(),
+        "installing terraform {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
 }
 
 /// A Terraform working directory with its own CLI config and environment.
 pub struct Terraform {
     dir: tempfile::TempDir,
     env: Vec<(String, String)>,
+    cli: PathBuf,
 }
 
 impl Terraform {
     /// A fresh working directory whose CLI config points `seedlabs/hotpatch` at the built provider.
     pub fn new(env: Vec<(String, String)>) -> Self {
+        Self::with_cli_config(terraform_cli(), &cli_config(&provider_dir()), env)
+    }
+
+    /// A fresh working directory run by the Terraform CLI `cli` with `cli_config` as its CLI
+    /// configuration. With no `dev_overrides` in it, the provider is installed the normal way,
+    /// by `terraform init` (the install tests and the version matrix).
+    pub fn with_cli_config(cli: &Path, cli_config: &str, env: Vec<(String, String)>) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let rc = dir.path().join("terraform.rc");
-        std::fs::write(&rc, cli_config(&provider_dir())).expect("write CLI config");
+        std::fs::write(&rc, cli_config).expect("write CLI config");
         let mut env = env;
         env.push(("TF_CLI_CONFIG_FILE".into(), rc.display().to_string()));
-        Terraform { dir, env }
+        Terraform {
+            dir,
+            env,
+            cli: cli.to_path_buf(),
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -103,7 +127,21 @@ impl Terraform {
 
     /// Runs `terraform <args>` in the working directory.
     pub fn run(&self, args: &[&str]) -> TfOutput {
-        let mut cmd = Command::new(terraform_cli());
+        TfOutput::from_output(self.command(args).output().expect("run terraform"))
+    }
+
+    /// Starts `terraform <args>` without waiting, with its output piped (for tests that signal
+    /// it mid-run, as a user pressing Ctrl-C would); collect it with `wait_with_output`.
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start terraform")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(&self.cli);
         cmd.args(args)
             .current_dir(self.dir.path())
             .env("TF_IN_AUTOMATION", "1")
@@ -113,7 +151,7 @@ impl Terraform {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        TfOutput::from_output(cmd.output().expect("run terraform"))
+        cmd
     }
 
     pub fn apply(&self) -> TfOutput {

@@ -157,14 +157,3 @@ async fn official_examples_are_accepted() {
     let (s, _, _) = env.send(Method::DELETE, &env.url(&lp), None).await;
     assert_eq!(s, 202);
 }
-
-#[test]
-fn a_missing_shared_folder_fails_under_ci_and_is_announced_otherwise() {
-    use common::{missing_shared, Missing};
-    let dir = std::path::Path::new("no-such-shared-arm-folder");
-    assert!(matches!(missing_shared(dir, "t", true), Missing::Fail(m) if m.contains("CI is set")));
-    assert!(matches!(
-        missing_shared(dir, "t", false),
-        Missing::Announce(m) if m.starts_with("SKIPPED t:") && m.contains("did NOT run")
-    ));
-}

@@ -130,51 +130,8 @@ pub fn header(h: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The official ARM folder beside the repository (`<repo>/../shared/arm`), for `test`.
-///
-/// When it is missing the test cannot run its checks. With `CI` set (non-empty) that is a
-/// failure. Otherwise the test returns early and the skip is announced on the process's raw
-/// stderr: the test harness captures only `print!`/`eprint!` output of passing tests, not
-/// direct writes to `std::io::stderr()`, so the notice shows in a plain `cargo test` run.
+/// The official ARM folder beside the repository (`<repo>/../shared/arm`), for `test`; when
+/// it is missing, `test_support::cannot_run` fails under CI and announces the skip otherwise.
 pub fn shared_arm_dir(test: &str) -> Option<PathBuf> {
-    shared_arm_at(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/arm"),
-        test,
-    )
-}
-
-/// `shared_arm_dir` for a given folder.
-pub fn shared_arm_at(dir: PathBuf, test: &str) -> Option<PathBuf> {
-    if dir.join("specs").is_dir() {
-        return Some(dir);
-    }
-    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
-    match missing_shared(&dir, test, ci) {
-        Missing::Fail(message) => panic!("{message}"),
-        Missing::Announce(message) => {
-            use std::io::Write;
-            let _ = writeln!(std::io::stderr().lock(), "\n{message}");
-            None
-        }
-    }
-}
-
-/// What to do when the shared folder is missing.
-#[derive(Debug, PartialEq)]
-pub enum Missing {
-    Fail(String),
-    Announce(String),
-}
-
-pub fn missing_shared(dir: &std::path::Path, test: &str, ci: bool) -> Missing {
-    let reason = format!("{} not found", dir.display());
-    if ci {
-        Missing::Fail(format!(
-            "{test}: cannot run its checks: {reason} (CI is set, so a skip is a failure)"
-        ))
-    } else {
-        Missing::Announce(format!(
-            "SKIPPED {test}: {reason}; its checks did NOT run (with CI set this fails)"
-        ))
-    }
+    test_support::shared_arm_dir_or_skip(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), test)
 }
