@@ -5,6 +5,7 @@
 //! operation makes and how their results read back as Terraform state.
 
 mod action_progress;
+mod already_exists;
 mod arm_diag;
 mod assess_action;
 mod available_updates_data_source;
@@ -13,6 +14,7 @@ mod enrollment_list;
 mod enrollment_resource;
 mod install_action;
 mod install_validators;
+mod license_feature;
 mod list_scope;
 mod machine_facts;
 mod machine_id;
