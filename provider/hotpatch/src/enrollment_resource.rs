@@ -36,13 +36,12 @@ use tfframework::{
 
 use crate::already_exists::already_exists;
 use crate::arm_diag::{arm_error_at, op_error, read_outcome};
-use crate::license_feature::{
-    changes_besides_hotpatch, feature_write, set_feature, Unfinished, WriteEnd,
-};
+use crate::license_feature::{changes_besides_hotpatch, feature_write, set_feature, WriteEnd};
 use crate::machine_facts::MachineFacts;
 use crate::machine_id::{strip_license_profile, ArcMachineId, LICENSE_PROFILE_SUFFIX};
 use crate::provider_data::HotpatchData;
 use crate::status::{portal_status, HotpatchSignals};
+use crate::unfinished::Unfinished;
 
 /// How long create and destroy wait by default for the license to settle: the service takes
 /// minutes, and a license left `Enabling` is not yet billed nor usable.
@@ -262,11 +261,7 @@ async fn record_unfinished(
 ) -> (Option<EnrollmentModel>, Diagnostics) {
     let (recovery, _guard) = ctx.recovery();
     let arm = data.arm.with_cancellation(recovery.stop.clone());
-    let raise = if why.timed_out {
-        " Raise `timeouts.create` to wait longer."
-    } else {
-        ""
-    };
+    let raise = why.raise_hint("create");
     let mut diags = Diagnostics::new();
     match read_machine(&arm, machine_id).await {
         Ok(Some(machine)) => match enrolled(machine_feature(&machine)) {

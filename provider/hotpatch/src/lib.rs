@@ -30,6 +30,7 @@ mod provider_data;
 mod settings;
 mod status;
 mod status_data_source;
+mod unfinished;
 mod update_history_data_source;
 
 pub use provider::{HotpatchProvider, PROVIDER_ADDRESS};

@@ -38,6 +38,8 @@ use serde_json::Value;
 use tfframework::wait::{wait_until, Backoff, Poll, WaitError};
 use tfframework::Context;
 
+use crate::unfinished::Unfinished;
+
 const SETTLE_POLL: Duration = Duration::from_secs(2);
 
 /// The one request that sets the Hotpatch feature.
@@ -129,28 +131,6 @@ pub(crate) enum WriteEnd {
     Unfinished(Unfinished),
 }
 
-/// Why the provider stopped waiting for a write ARM may have accepted.
-#[derive(Debug)]
-pub(crate) struct Unfinished {
-    /// One sentence, e.g. "the operation's timeout ran out while the Hotpatch feature was
-    /// Enabling".
-    pub reason: String,
-    /// The write's own failure, when it had one.
-    pub lost: Option<ArmError>,
-    /// Whether the operation's timeout (rather than Ctrl-C or a failure) ended it.
-    pub timed_out: bool,
-}
-
-impl Unfinished {
-    /// The reason, with the write's own error when there was one.
-    pub fn describe(&self) -> String {
-        match &self.lost {
-            Some(e) => format!("{} (the write itself ended with: {e})", self.reason),
-            None => self.reason.clone(),
-        }
-    }
-}
-
 /// Sends `write` and follows it until the Hotpatch feature settles, within `ctx`. `arm` is
 /// bound to `ctx`'s cancellation.
 pub(crate) async fn set_feature(
@@ -173,7 +153,13 @@ pub(crate) async fn set_feature(
     };
     match settle(ctx, arm, path).await {
         Ok(profile) => WriteEnd::Settled { profile, lost },
-        Err(wait) => WriteEnd::Unfinished(unfinished(ctx, wait, lost)),
+        Err(wait) => WriteEnd::Unfinished(Unfinished::after_wait(
+            ctx,
+            &wait,
+            "the Hotpatch feature",
+            "the license profile",
+            lost,
+        )),
     }
 }
 
@@ -200,34 +186,6 @@ async fn settle(
         })
     })
     .await
-}
-
-fn unfinished(ctx: &Context, wait: WaitError<ArmError>, lost: Option<ArmError>) -> Unfinished {
-    let was = |last: Option<&str>| match last {
-        Some(word) => format!(" while the Hotpatch feature was {word}"),
-        None => String::new(),
-    };
-    // A poll cut short by the deadline or by Ctrl-C fails as "cancelled": say which it was.
-    let timed_out = ctx.timed_out();
-    let reason = match &wait {
-        _ if timed_out => format!("the operation's timeout ran out{}", was(wait.last_seen())),
-        WaitError::Cancelled { last } => format!(
-            "Terraform asked the provider to stop (Ctrl-C){}",
-            was(Some(last))
-        ),
-        WaitError::Failed(e) if e.is_cancelled() => {
-            "Terraform asked the provider to stop (Ctrl-C)".to_owned()
-        }
-        WaitError::Failed(e) => format!("reading the license profile failed: {e}"),
-        WaitError::TimedOut { last } => {
-            format!("the operation's timeout ran out{}", was(Some(last)))
-        }
-    };
-    Unfinished {
-        reason,
-        lost,
-        timed_out,
-    }
 }
 
 /// What differs between two reads of a profile outside the Hotpatch feature, one line per

@@ -9,7 +9,16 @@
 //!   `PendingEvaluation`, within the operation's timeout. `ActionRequired` is an error carrying
 //!   the service's reason, with the state kept so Terraform records what ARM accepted.
 //! * Azure VM: a Compute PATCH (LRO) sent with `If-Match` on the etag just read, so a change
-//!   made concurrently by someone else is never overwritten (412 is reported as such).
+//!   made concurrently by someone else is never overwritten (a 412 on the first attempt is
+//!   reported as such; on a retried attempt it may be the first attempt's own effect, so the VM
+//!   is read back).
+//!
+//! Whenever ARM may have accepted a write ([`ArmError::may_have_written`]), the machine itself
+//! says whether it landed: apply keeps watching it, or reads it back with a fresh context once
+//! the operation's context is over, and records what it finds ([`Outcome`]). A wait that ends
+//! before the service finished (timeout, Ctrl-C) is a warning with the state reached, not an
+//! error: an error on create taints the setting, and replacing it would turn hotpatching off
+//! and on again while the service finishes the accepted write by itself.
 //!
 //! The resource identity is `{ machine_id }`, so the `hotpatch_machine_setting` list resource's
 //! results import with `import { identity = ... }`.
@@ -25,9 +34,9 @@ use armclient::models::compute::{
     VmPatchSettingsUpdate,
 };
 use armclient::models::hybridcompute::{
-    self, AssessmentMode, Machine, MachineUpdate, PatchMode, PatchSettingsUpdate,
+    self, AssessmentMode, MachineUpdate, PatchMode, PatchSettingsUpdate,
 };
-use armclient::{ArmError, ArmRequest, LroOptions, Method};
+use armclient::{ArmClient, ArmError, ArmRequest, LroOptions, Method};
 use async_trait::async_trait;
 use tfframework::validators::one_of;
 use tfframework::wait::{wait_until, Backoff, Poll, WaitError};
@@ -40,6 +49,7 @@ use crate::arm_diag::{arm_error, arm_error_at, op_error, read_outcome};
 use crate::machine_facts::{self, MachineFacts};
 use crate::machine_id::{machine_kind, AnyMachineId, MachineKind};
 use crate::provider_data::HotpatchData;
+use crate::unfinished::Unfinished;
 
 /// How long writes wait by default for the Arc service to evaluate the hotpatch intent.
 const EVALUATION_TIMEOUT: Duration = Duration::from_secs(20 * 60);
@@ -84,6 +94,13 @@ pub struct MachineSettingModel {
     /// `ActionRequired`, `PendingEvaluation`, `Unknown`). Azure VMs: null.
     #[tf(computed)]
     pub hotpatch_enablement_status: Option<String>,
+    /// The portal's word for the machine (`Enabled`, `Disabled`, `Pending`, `Canceled` or `Not
+    /// enrolled`) as of this resource's last apply or refresh, read after the service
+    /// evaluated the switch. On Arc it also depends on the hotpatch license
+    /// (`hotpatch_enrollment`): `Enabled` needs both, `Not enrolled` means no license. It
+    /// changes in state at the next refresh when the machine changes outside this resource.
+    #[tf(computed)]
+    pub status: Option<String>,
     /// Equals `machine_id`.
     #[tf(computed, state_for_unknown)]
     pub id: Option<String>,
@@ -112,6 +129,7 @@ impl MachineSettingModel {
             patch_mode: facts.patch_mode.clone(),
             assessment_mode: facts.assessment_mode.clone(),
             hotpatch_enablement_status: facts.enablement_status.clone(),
+            status: Some(facts.status().as_str().to_owned()),
             id: Some(machine_id.to_owned()),
         }
     }
@@ -121,6 +139,8 @@ impl MachineSettingModel {
 /// the configuration (only those are sent).
 #[derive(Clone, Debug, PartialEq)]
 struct Desired {
+    /// The Terraform operation writing it (`create`, `update`, `delete`), for messages.
+    operation: &'static str,
     machine_id: String,
     kind: MachineKind,
     enable: bool,
@@ -130,6 +150,7 @@ struct Desired {
 
 impl Desired {
     fn new(
+        operation: &'static str,
         planned: &MachineSettingModel,
         config: &MachineSettingModel,
     ) -> Result<Self, Diagnostic> {
@@ -137,6 +158,7 @@ impl Desired {
             Diagnostic::error("Invalid machine id", e).at(path(MachineSettingModel::MACHINE_ID))
         })?;
         Ok(Desired {
+            operation,
             machine_id: planned.machine_id.clone(),
             kind,
             enable: planned.hotpatching_enabled,
@@ -148,6 +170,7 @@ impl Desired {
     /// Hotpatching off, modes untouched (destroy).
     fn off(machine_id: String, kind: MachineKind) -> Self {
         Desired {
+            operation: "delete",
             machine_id,
             kind,
             enable: false,
@@ -242,9 +265,48 @@ fn plan_rules(
     }
 }
 
-/// An error from a write that the service rejected outright (nothing was changed).
-fn rejected(e: &ArmError) -> bool {
-    matches!(e, ArmError::Service(_))
+/// How a write of the switch ended.
+enum Outcome {
+    /// Nothing was written: ARM refused it, or the machine shows it did not land.
+    NotWritten(Diagnostics),
+    /// The machine as read after the write, with what to say about it.
+    Reached(MachineFacts, Diagnostics),
+    /// ARM may have accepted the write, and neither the wait nor a read-back could tell: the
+    /// planned values are the best record. The caller words it (a warning for create and
+    /// update, an error for destroy, which must keep the object in state).
+    Unconfirmed(String),
+}
+
+impl Desired {
+    /// Whether a machine with these settings already is what `self` asks for: the switch and
+    /// each mode configured (modes left unset are not asked for).
+    fn shown_by(
+        &self,
+        enabled: Option<bool>,
+        patch_mode: Option<&str>,
+        assessment_mode: Option<&str>,
+    ) -> bool {
+        let same = |wanted: &Option<String>, seen: Option<&str>| match wanted {
+            Some(w) => seen.is_some_and(|s| s.eq_ignore_ascii_case(w)),
+            None => true,
+        };
+        enabled.unwrap_or(false) == self.enable
+            && same(&self.patch_mode, patch_mode)
+            && same(&self.assessment_mode, assessment_mode)
+    }
+}
+
+/// Whether the machine shows what `d` asked for.
+fn landed(d: &Desired, facts: &MachineFacts) -> bool {
+    d.shown_by(
+        facts.hotpatching_enabled,
+        facts.patch_mode.as_deref(),
+        facts.assessment_mode.as_deref(),
+    )
+}
+
+fn switch_path() -> AttributePath {
+    path(MachineSettingModel::HOTPATCHING_ENABLED)
 }
 
 fn precondition_failed(machine_id: &str) -> Diagnostic {
@@ -252,7 +314,25 @@ fn precondition_failed(machine_id: &str) -> Diagnostic {
         "The VM changed while hotpatch settings were being written",
         format!("ARM answered 412 Precondition Failed for {machine_id}: its patch settings were changed by someone else between the provider's read and its write (etag mismatch), so nothing was written. Run terraform plan again to see the current settings."),
     )
-    .at(path(MachineSettingModel::HOTPATCHING_ENABLED))
+    .at(switch_path())
+}
+
+fn did_not_land(d: &Desired, why: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Hotpatch setting did not take effect",
+        format!(
+            "{why} The machine {} does not show hotpatching_enabled = {} (and the modes configured), so nothing is recorded; the next apply writes it again.",
+            d.machine_id, d.enable
+        ),
+    )
+    .at(switch_path())
+}
+
+fn disappeared(machine_id: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Machine disappeared",
+        format!("{machine_id} was deleted while its hotpatch setting was being applied."),
+    )
 }
 
 /// Whether the service is still evaluating the hotpatch intent of a connected Arc machine. A
@@ -265,88 +345,73 @@ fn evaluating(facts: &MachineFacts) -> bool {
     pending && facts.connection_issue().is_none()
 }
 
-/// The machine as it is after a write that failed or ran out of time, read with a fresh
-/// context (the operation's may be over) so that Terraform records what ARM accepted.
-async fn read_back(ctx: &Context, data: &HotpatchData, d: &Desired) -> Option<MachineFacts> {
-    let (recovery, _guard) = ctx.recovery();
-    let arm = data.arm.with_cancellation(recovery.stop.clone());
-    machine_facts::read(&arm, &d.machine_id, d.kind)
-        .await
-        .ok()
-        .flatten()
-}
-
 /// Polls an Arc machine until the hotpatch intent is evaluated, within the operation's
-/// deadline. Polls use the provider's client, so a read in flight at the deadline finishes.
+/// deadline. `None`: the machine is gone.
 async fn wait_evaluated(
     ctx: &Context,
-    data: &HotpatchData,
+    arm: &ArmClient,
     d: &Desired,
-) -> Result<MachineFacts, (Diagnostic, Option<MachineFacts>)> {
-    let (arm, machine_id) = (&data.arm, d.machine_id.as_str());
-    let waited = wait_until(ctx, EVALUATION_POLL, || async move {
+) -> Result<Option<MachineFacts>, WaitError<ArmError>> {
+    let machine_id = d.machine_id.as_str();
+    wait_until(ctx, EVALUATION_POLL, || async move {
         let facts = machine_facts::read(arm, machine_id, MachineKind::Arc).await?;
         Ok::<_, ArmError>(match facts {
             Some(f) if evaluating(&f) => Poll::Pending("PendingEvaluation".to_owned()),
             found => Poll::Ready(found),
         })
     })
-    .await;
-    let ended = match waited {
-        Ok(Some(facts)) => return Ok(facts),
-        Ok(None) => {
-            let d = Diagnostic::error(
-                "Arc machine disappeared",
-                format!("{machine_id} was deleted while its hotpatch setting was being applied."),
-            );
-            return Err((d, None));
-        }
-        Err(WaitError::Failed(e)) => return Err((arm_error("reading the Arc machine", &e), None)),
-        Err(WaitError::TimedOut { .. }) => Diagnostic::error(
-            "Timed out waiting for the hotpatch evaluation",
-            format!("The service was still evaluating the hotpatch setting of {machine_id} (PendingEvaluation) when the operation's timeout ran out. The setting was accepted; the next refresh shows the outcome."),
-        ),
-        Err(WaitError::Cancelled { .. }) => Diagnostic::error(
-            "Operation cancelled",
-            format!("Terraform asked the provider to stop while the hotpatch setting of {machine_id} was being evaluated. The setting was accepted."),
-        ),
-    };
-    Err((ended, read_back(ctx, data, d).await))
+    .await
 }
 
-/// Writes the Arc patch settings and waits for the evaluation. Returns the state reached
-/// (None when nothing was written) and diagnostics.
-async fn apply_arc(
-    ctx: &Context,
-    data: &HotpatchData,
-    d: &Desired,
-) -> (Option<MachineSettingModel>, Diagnostics) {
-    let mut diags = Diagnostics::new();
-    let arm = data.arm.with_cancellation(ctx.stop.clone());
-    let written = match arc_patch_request(d) {
-        Ok(request) => arm.send(request).await.and_then(|r| r.json::<Machine>()),
-        Err(e) => Err(e),
-    };
-    if let Err(e) = written {
-        let doing = "writing the Arc machine's patch settings";
-        diags.push(op_error(ctx, doing, &e).at(path(MachineSettingModel::HOTPATCHING_ENABLED)));
-        // Rejected outright, nothing changed; otherwise ARM may have applied it.
-        let after = if rejected(&e) {
-            None
-        } else {
-            read_back(ctx, data, d).await
-        };
-        let state = after.map(|f| MachineSettingModel::from_facts(&d.machine_id, &f));
-        return (state, diags);
-    }
-    let facts = match wait_evaluated(ctx, data, d).await {
-        Ok(f) => f,
-        Err((diag, facts)) => {
-            diags.push(diag);
-            let state = facts.map(|f| MachineSettingModel::from_facts(&d.machine_id, &f));
-            return (state, diags);
+/// After a write ARM may have accepted whose outcome apply could not wait for: the machine as
+/// read back with a fresh context (the operation's may be over).
+async fn read_back(ctx: &Context, data: &HotpatchData, d: &Desired, why: &Unfinished) -> Outcome {
+    let (recovery, _guard) = ctx.recovery();
+    let arm = data.arm.with_cancellation(recovery.stop.clone());
+    match machine_facts::read(&arm, &d.machine_id, d.kind).await {
+        Ok(Some(facts)) if landed(d, &facts) => {
+            let state = MachineSettingModel::from_facts(&d.machine_id, &facts);
+            let warning = Diagnostic::warning(
+                "Hotpatch setting not finished",
+                format!(
+                    "Apply stopped waiting for the hotpatch setting of {}: {}. ARM accepted it, so it is recorded with hotpatch_enablement_status {} (status {}); the service finishes on its own and the next refresh records the outcome.{}",
+                    d.machine_id,
+                    why.describe(),
+                    state.hotpatch_enablement_status.as_deref().unwrap_or("null"),
+                    state.status.as_deref().unwrap_or("unknown"),
+                    why.raise_hint(d.operation),
+                ),
+            );
+            Outcome::Reached(facts, warning.into())
         }
-    };
+        Ok(Some(_)) => {
+            let precondition = why.lost.as_ref().is_some_and(|e| e.status() == Some(412));
+            let reason = if precondition {
+                format!("ARM answered 412 Precondition Failed to a retried write of {}: the VM changed after the provider read it, possibly by this write's own first attempt, so the provider read it back.", d.machine_id)
+            } else {
+                format!("Apply stopped waiting for the write ({}).", why.describe())
+            };
+            Outcome::NotWritten(did_not_land(d, &reason).into())
+        }
+        Ok(None) => Outcome::NotWritten(disappeared(&d.machine_id).into()),
+        Err(e) => Outcome::Unconfirmed(format!(
+            "Apply stopped waiting for the hotpatch setting of {}: {}. ARM may have accepted it, and reading the machine back failed too ({e}); the next refresh shows whether it took effect.",
+            d.machine_id,
+            why.describe()
+        )),
+    }
+}
+
+/// What the evaluated machine says about a write that landed (or whose answer was lost).
+fn evaluated(d: &Desired, facts: MachineFacts, lost: Option<&ArmError>) -> Outcome {
+    if lost.is_some() && !landed(d, &facts) {
+        let why = format!(
+            "Writing the patch settings failed ({}).",
+            lost.map(ToString::to_string).unwrap_or_default()
+        );
+        return Outcome::NotWritten(did_not_land(d, &why).into());
+    }
+    let mut diags = Diagnostics::new();
     let status = facts.enablement_status.as_deref().unwrap_or_default();
     if d.enable && status.eq_ignore_ascii_case("ActionRequired") {
         diags.push(
@@ -358,92 +423,121 @@ async fn apply_arc(
                     facts.enablement_error.as_deref().unwrap_or("no reason given")
                 ),
             )
-            .at(path(MachineSettingModel::HOTPATCHING_ENABLED)),
+            .at(switch_path()),
         );
     } else if status.eq_ignore_ascii_case("PendingEvaluation") {
-        diags.push(Diagnostic::warning(
+        diags.warning(
             "Hotpatch evaluation pending",
             format!(
                 "{} is {}, so the service evaluates the new hotpatch setting when the Arc agent reconnects.",
                 d.machine_id,
                 facts.connection_status.as_deref().unwrap_or("not connected")
             ),
-        ));
+        );
     }
-    (
-        Some(MachineSettingModel::from_facts(&d.machine_id, &facts)),
-        diags,
-    )
+    if let Some(e) = lost {
+        diags.warning(
+            "Hotpatch setting confirmed by reading it back",
+            format!("ARM's answer to the write of {} was lost ({e}); the machine shows the requested settings, so they are recorded.", d.machine_id),
+        );
+    }
+    Outcome::Reached(facts, diags)
+}
+
+/// Writes the Arc patch settings and waits for the evaluation.
+async fn apply_arc(ctx: &Context, data: &HotpatchData, d: &Desired) -> Outcome {
+    let arm = data.arm.with_cancellation(ctx.stop.clone());
+    let request = match arc_patch_request(d) {
+        Ok(r) => r,
+        Err(e) => return Outcome::NotWritten(arm_error("preparing the machine update", &e).into()),
+    };
+    let lost = match arm.send(request).await {
+        Ok(_) => None,
+        Err(e) if !e.may_have_written() => {
+            let doing = "writing the Arc machine's patch settings";
+            return Outcome::NotWritten(op_error(ctx, doing, &e).at(switch_path()).into());
+        }
+        // ARM may have applied it: the machine says whether it did.
+        Err(e) => Some(e),
+    };
+    match wait_evaluated(ctx, &arm, d).await {
+        Ok(Some(facts)) => evaluated(d, facts, lost.as_ref()),
+        Ok(None) => Outcome::NotWritten(disappeared(&d.machine_id).into()),
+        Err(wait) => {
+            let why = Unfinished::after_wait(ctx, &wait, "the evaluation", "the Arc machine", lost);
+            read_back(ctx, data, d, &why).await
+        }
+    }
 }
 
 /// Writes the VM patch settings with `If-Match` on the etag just read.
-async fn apply_vm(
-    ctx: &Context,
-    data: &HotpatchData,
-    d: &Desired,
-) -> (Option<MachineSettingModel>, Diagnostics) {
-    let mut diags = Diagnostics::new();
+async fn apply_vm(ctx: &Context, data: &HotpatchData, d: &Desired) -> Outcome {
     let arm = data.arm.with_cancellation(ctx.stop.clone());
     let current: VirtualMachine = match arm.get(&d.machine_id, compute::API_VERSION).await {
         Ok(vm) => vm,
         Err(e) => {
-            let d = op_error(ctx, "reading the virtual machine", &e);
-            diags.push(d.at(path(MachineSettingModel::MACHINE_ID)));
-            return (None, diags);
+            let diag = op_error(ctx, "reading the virtual machine", &e);
+            return Outcome::NotWritten(diag.at(path(MachineSettingModel::MACHINE_ID)).into());
         }
     };
     let request = match vm_patch_request(d, current.etag.as_deref()) {
         Ok(r) => r,
-        Err(e) => {
-            diags.push(arm_error("preparing the VM update", &e));
-            return (None, diags);
-        }
+        Err(e) => return Outcome::NotWritten(arm_error("preparing the VM update", &e).into()),
     };
-    let response = match arm.send_lro(request, &LroOptions::default()).await {
-        Ok(r) => r,
-        Err(e) if e.status() == Some(412) => {
-            diags.push(precondition_failed(&d.machine_id));
-            return (None, diags);
-        }
-        Err(e) if rejected(&e) => {
-            diags.push(arm_error_at(
-                "writing the VM's patch settings",
-                &e,
-                path(MachineSettingModel::HOTPATCHING_ENABLED),
-            ));
-            return (None, diags);
-        }
-        Err(e) => {
-            // Accepted, then failed or lost: record what the VM looks like now.
-            diags.push(op_error(ctx, "updating the VM's patch settings", &e));
-            let after = read_back(ctx, data, d).await;
-            let state = after.map(|f| MachineSettingModel::from_facts(&d.machine_id, &f));
-            return (state, diags);
-        }
+    let options = LroOptions {
+        deadline: ctx.deadline().map(|t| t.into_std()),
+        ..LroOptions::default()
     };
-    match response.json::<VirtualMachine>() {
-        Ok(vm) => {
-            let facts = MachineFacts::from_vm(&vm);
-            (
-                Some(MachineSettingModel::from_facts(&d.machine_id, &facts)),
-                diags,
-            )
+    let error = match arm.send_lro(request, &options).await {
+        Ok(response) => match response.json::<VirtualMachine>() {
+            Ok(vm) => return Outcome::Reached(MachineFacts::from_vm(&vm), Diagnostics::new()),
+            Err(e) => e,
+        },
+        Err(e) if !e.may_have_written() && e.status() == Some(412) => {
+            return Outcome::NotWritten(precondition_failed(&d.machine_id).into())
         }
-        Err(e) => {
-            diags.push(arm_error("reading the updated VM", &e));
-            (None, diags)
+        Err(e) if !e.may_have_written() => {
+            let diag = arm_error_at("writing the VM's patch settings", &e, switch_path());
+            return Outcome::NotWritten(diag.into());
         }
-    }
+        Err(e) => e,
+    };
+    // Accepted, or it may have been (a 412 on a retried attempt may be the first attempt's
+    // own effect): the VM says whether the settings landed.
+    read_back(ctx, data, d, &Unfinished::after_write(ctx, error)).await
 }
 
-async fn apply(
-    ctx: &Context,
-    data: &HotpatchData,
-    d: &Desired,
-) -> (Option<MachineSettingModel>, Diagnostics) {
+async fn apply(ctx: &Context, data: &HotpatchData, d: &Desired) -> Outcome {
     match d.kind {
         MachineKind::Arc => apply_arc(ctx, data, d).await,
         MachineKind::Vm => apply_vm(ctx, data, d).await,
+    }
+}
+
+/// The state of a create or update from how its write ended; `unwritten` is what to record
+/// when nothing was written (nothing for a create, the prior state for an update).
+fn recorded(
+    outcome: Outcome,
+    planned: &MachineSettingModel,
+    unwritten: Option<MachineSettingModel>,
+) -> (Option<MachineSettingModel>, Diagnostics) {
+    match outcome {
+        Outcome::NotWritten(diags) => (unwritten, diags),
+        Outcome::Reached(facts, diags) => (
+            Some(MachineSettingModel::from_facts(&planned.machine_id, &facts)),
+            diags,
+        ),
+        Outcome::Unconfirmed(detail) => {
+            let state = MachineSettingModel {
+                id: Some(planned.machine_id.clone()),
+                ..planned.clone()
+            };
+            let warning = Diagnostic::warning(
+                "Hotpatch setting not confirmed",
+                format!("{detail} It is recorded as planned."),
+            );
+            (Some(state), warning.into())
+        }
     }
 }
 
@@ -551,8 +645,8 @@ impl Resource<HotpatchData> for MachineSettingResource {
         data: &HotpatchData,
         req: ApplyRequest<'_, MachineSettingModel>,
     ) -> (Option<MachineSettingModel>, Diagnostics) {
-        match Desired::new(req.planned, req.config) {
-            Ok(d) => apply(ctx, data, &d).await,
+        match Desired::new("create", req.planned, req.config) {
+            Ok(d) => recorded(apply(ctx, data, &d).await, req.planned, None),
             Err(diag) => (None, diag.into()),
         }
     }
@@ -581,12 +675,24 @@ impl Resource<HotpatchData> for MachineSettingResource {
         data: &HotpatchData,
         req: ApplyRequest<'_, MachineSettingModel>,
     ) -> (Option<MachineSettingModel>, Diagnostics) {
-        let (state, diags) = match Desired::new(req.planned, req.config) {
-            Ok(d) => apply(ctx, data, &d).await,
-            Err(diag) => (None, diag.into()),
+        // Nothing written: the prior state still describes the machine.
+        let prior = req.prior.cloned();
+        let d = match Desired::new("update", req.planned, req.config) {
+            Ok(d) => d,
+            Err(diag) => return (prior, diag.into()),
         };
-        // Nothing was written: the prior state still describes the machine.
-        (state.or_else(|| req.prior.cloned()), diags)
+        if let Some(p) = &prior {
+            // Only the `timeouts` block changed: there is nothing to write.
+            let shown = d.shown_by(
+                Some(p.hotpatching_enabled),
+                p.patch_mode.as_deref(),
+                p.assessment_mode.as_deref(),
+            );
+            if shown {
+                return (prior, Diagnostics::new());
+            }
+        }
+        recorded(apply(ctx, data, &d).await, req.planned, prior)
     }
 
     async fn delete(
@@ -607,8 +713,13 @@ impl Resource<HotpatchData> for MachineSettingResource {
             Ok(Some(_)) => {}
             Err(e) => return op_error(ctx, "reading the machine", &e).into(),
         }
-        let (_, diags) = apply(ctx, data, &Desired::off(prior.machine_id.clone(), kind)).await;
-        diags
+        match apply(ctx, data, &Desired::off(prior.machine_id.clone(), kind)).await {
+            Outcome::NotWritten(diags) | Outcome::Reached(_, diags) => diags,
+            // Kept in state: the next refresh shows whether hotpatching went off.
+            Outcome::Unconfirmed(detail) => {
+                Diagnostic::error("Hotpatch not confirmed off", detail).into()
+            }
+        }
     }
 
     async fn import(
@@ -668,6 +779,7 @@ mod golden {
 
     fn desired(machine_id: &str, enable: bool, modes: (Option<&str>, Option<&str>)) -> Desired {
         Desired {
+            operation: "create",
             machine_id: machine_id.to_owned(),
             kind: machine_kind(machine_id).unwrap(),
             enable,
@@ -703,6 +815,20 @@ mod golden {
                 "enableHotpatching": true
             } } } } })
         );
+    }
+
+    #[test]
+    fn what_was_asked_for_is_the_switch_and_the_modes_configured() {
+        let d = desired(ARC, true, (Some("AutomaticByPlatform"), None));
+        assert!(d.shown_by(
+            Some(true),
+            Some("automaticbyplatform"),
+            Some("ImageDefault")
+        ));
+        assert!(!d.shown_by(Some(true), Some("AutomaticByOS"), None));
+        assert!(!d.shown_by(None, Some("AutomaticByPlatform"), None));
+        let off = Desired::off(ARC.to_owned(), MachineKind::Arc);
+        assert!(off.shown_by(None, None, None), "unset reads as off");
     }
 
     #[test]
