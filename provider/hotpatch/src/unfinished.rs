@@ -60,11 +60,14 @@ impl Unfinished {
         }
     }
 
-    /// The reason, with the write's own error when there was one.
+    /// The reason, with the write's own error when it says more than the reason (a write cut
+    /// short by the same stop says "cancelled", which the reason already tells better).
     pub fn describe(&self) -> String {
         match &self.lost {
-            Some(e) => format!("{} (the write itself ended with: {e})", self.reason),
-            None => self.reason.clone(),
+            Some(e) if !e.is_cancelled() => {
+                format!("{} (the write itself ended with: {e})", self.reason)
+            }
+            _ => self.reason.clone(),
         }
     }
 

@@ -5,7 +5,7 @@
 //! registry, no `init`, no lock file (PROTOCOL.md 6.2), which is also why no test runs `init`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use crate::paths::{provider_dir, repo_root};
@@ -101,8 +101,8 @@ impl Terraform {
         std::fs::write(self.dir.path().join(name), content).expect("write file");
     }
 
-    /// Runs `terraform <args>` in the working directory.
-    pub fn run(&self, args: &[&str]) -> TfOutput {
+    /// `terraform <args>` in the working directory, not started yet.
+    fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(terraform_cli());
         cmd.args(args)
             .current_dir(self.dir.path())
@@ -113,7 +113,22 @@ impl Terraform {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        TfOutput::from_output(cmd.output().expect("run terraform"))
+        cmd
+    }
+
+    /// Runs `terraform <args>` in the working directory.
+    pub fn run(&self, args: &[&str]) -> TfOutput {
+        TfOutput::from_output(self.command(args).output().expect("run terraform"))
+    }
+
+    /// Starts `terraform <args>` without waiting, output captured, for tests that interrupt
+    /// it (SIGINT makes Terraform send StopProvider, as Ctrl-C does); [`finish`] collects it.
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start terraform")
     }
 
     pub fn apply(&self) -> TfOutput {
@@ -153,6 +168,21 @@ impl Terraform {
             let _ = std::fs::remove_file(self.dir.path().join(name));
         }
     }
+}
+
+/// Sends SIGINT to a [`Terraform::spawn`]ed command, as Ctrl-C does: Terraform asks its
+/// providers to stop (StopProvider) and waits for them to return.
+pub fn interrupt(child: &Child) {
+    let pid = libc::pid_t::try_from(child.id()).expect("pid fits pid_t");
+    // SAFETY: kill(2) has no memory-safety preconditions; the pid is our own child, not reaped
+    // before `child` is waited for, so it cannot have been recycled.
+    let rc = unsafe { libc::kill(pid, libc::SIGINT) };
+    assert_eq!(rc, 0, "kill(SIGINT): {}", std::io::Error::last_os_error());
+}
+
+/// Waits for a [`Terraform::spawn`]ed command and returns what it printed.
+pub fn finish(child: Child) -> TfOutput {
+    TfOutput::from_output(child.wait_with_output().expect("wait for terraform"))
 }
 
 /// Text with every run of whitespace folded into one space: Terraform wraps diagnostics at 80
