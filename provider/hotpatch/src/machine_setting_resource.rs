@@ -371,17 +371,31 @@ async fn read_back(ctx: &Context, data: &HotpatchData, d: &Desired, why: &Unfini
     match machine_facts::read(&arm, &d.machine_id, d.kind).await {
         Ok(Some(facts)) if landed(d, &facts) => {
             let state = MachineSettingModel::from_facts(&d.machine_id, &facts);
-            let warning = Diagnostic::warning(
-                "Hotpatch setting not finished",
-                format!(
-                    "Apply stopped waiting for the hotpatch setting of {}: {}. ARM accepted it, so it is recorded with hotpatch_enablement_status {} (status {}); the service finishes on its own and the next refresh records the outcome.{}",
-                    d.machine_id,
-                    why.describe(),
-                    state.hotpatch_enablement_status.as_deref().unwrap_or("null"),
-                    state.status.as_deref().unwrap_or("unknown"),
-                    why.raise_hint(d.operation),
-                ),
+            let reached = format!(
+                "hotpatch_enablement_status {} (status {})",
+                state.hotpatch_enablement_status.as_deref().unwrap_or("null"),
+                state.status.as_deref().unwrap_or("unknown"),
             );
+            let warning = if why.stopped {
+                Diagnostic::warning(
+                    "Hotpatch setting not finished",
+                    format!(
+                        "Apply stopped waiting for the hotpatch setting of {}: {}. ARM accepted it, so it is recorded with {reached}; the service finishes on its own and the next refresh records the outcome.{}",
+                        d.machine_id,
+                        why.describe(),
+                        why.raise_hint(d.operation),
+                    ),
+                )
+            } else {
+                Diagnostic::warning(
+                    "Hotpatch setting confirmed by reading it back",
+                    format!(
+                        "The write of the hotpatch setting of {} could not be followed to its end: {}. The machine shows the requested settings, so they are recorded with {reached}; the next refresh records any later change.",
+                        d.machine_id,
+                        why.describe(),
+                    ),
+                )
+            };
             Outcome::Reached(facts, warning.into())
         }
         Ok(Some(_)) => {

@@ -20,6 +20,8 @@ pub(crate) struct Unfinished {
     pub lost: Option<ArmError>,
     /// Whether the operation's timeout ended it (the `timeouts` block can raise it).
     pub timed_out: bool,
+    /// Whether the operation's context ended it (timeout or Ctrl-C), as opposed to a failure.
+    pub stopped: bool,
 }
 
 impl Unfinished {
@@ -32,6 +34,7 @@ impl Unfinished {
             reason,
             lost: Some(error),
             timed_out: ctx.timed_out(),
+            stopped: ctx.is_stopped(),
         }
     }
 
@@ -57,6 +60,7 @@ impl Unfinished {
             reason,
             lost,
             timed_out: ctx.timed_out(),
+            stopped: ctx.is_stopped(),
         }
     }
 

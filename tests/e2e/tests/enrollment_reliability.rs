@@ -7,13 +7,10 @@
 //! ledger). A machine enrolled outside the configuration must be refused before any write, with
 //! the import instructions, and importing it as told must give an empty plan.
 
-use std::process::Child;
-use std::thread::sleep;
-use std::time::{Duration, Instant};
-
-use arm_emulator::{seed, Config, Fault, FaultAction, WriteRecord};
+use arm_emulator::{seed, Config, Fault, WriteRecord};
 use hotpatch_e2e::env::{TestEnv, PROVIDER_HCL};
-use hotpatch_e2e::terraform::{finish, interrupt, one_line, Terraform};
+use hotpatch_e2e::mid_write::{failing, interrupt_after_write};
+use hotpatch_e2e::terraform::{finish, one_line, Terraform};
 
 fn enrollment_hcl(machine_id: &str, extra: &str) -> String {
     format!("{PROVIDER_HCL}\nresource \"hotpatch_enrollment\" \"web\" {{\n  machine_id = \"{machine_id}\"\n{extra}}}\n")
@@ -51,24 +48,6 @@ fn converges_with_one_write(env: &TestEnv, tf: &Terraform, machine: &str) {
         1,
         "the license was written again: {writes:#?}"
     );
-}
-
-/// Every request to a path containing `path` answers `status` from the `skip`-th on, with
-/// `Retry-After: 1` so retries stay short.
-fn failing(method: &str, path: &str, status: u16, skip: u32, count: Option<u32>) -> Fault {
-    Fault {
-        method: None,
-        path_contains: None,
-        skip,
-        count,
-        action: FaultAction::Error {
-            status,
-            code: "InjectedFailure".into(),
-            message: Some("injected by the test".into()),
-            retry_after: Some("1".into()),
-        },
-    }
-    .matching(Some(method), Some(path))
 }
 
 #[test]
@@ -123,29 +102,6 @@ fn operation_that_never_finishes_is_recorded_pending_within_the_timeout() {
     assert_eq!(plan.code, 0, "{}", plan.combined());
     assert_eq!(env.emulator.release_stuck_operations(), 1);
     converges_with_one_write(&env, &tf, machine);
-}
-
-/// Waits until ARM has accepted a write whose path contains `path`, then presses Ctrl-C.
-fn interrupt_after_write(env: &TestEnv, child: &mut Child, path: &str) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let accepted = env.emulator.requests().iter().any(|r| {
-            matches!(r.method.as_str(), "PUT" | "PATCH")
-                && r.path.contains(path)
-                && (200..300).contains(&r.status)
-        });
-        if accepted {
-            break;
-        }
-        if let Some(status) = child.try_wait().expect("terraform status") {
-            panic!("terraform exited ({status}) before the write reached ARM");
-        }
-        assert!(Instant::now() < deadline, "the write never reached ARM");
-        sleep(Duration::from_millis(100));
-    }
-    // Let the provider settle into its wait.
-    sleep(Duration::from_secs(2));
-    interrupt(child);
 }
 
 #[test]
