@@ -231,3 +231,56 @@ fn replacing_an_enrollment_cancels_before_it_enrolls_again() {
         .collect();
     assert_eq!(verbs, ["PUT Enabled", "PATCH Disable", "PATCH Enable"]);
 }
+
+#[test]
+fn a_cancellation_outliving_the_delete_timeout_leaves_state_with_a_warning() {
+    let env = TestEnv::start_default();
+    let machine = seed::WS2025_STANDARD;
+    let tf = env.terraform();
+    tf.write_config(&enrollment_hcl(
+        &env.emulator.machine_id(machine),
+        "  timeouts {\n    delete = \"3s\"\n  }\n",
+    ));
+    tf.apply().success();
+    env.emulator
+        .inject(Fault::stuck_lro().matching(Some("PATCH"), Some("licenseProfiles")));
+    // The cancellation was accepted (Disabling reads as no enrollment), so destroy succeeds.
+    let out = tf.destroy().success();
+    let text = one_line(&out.stdout);
+    assert!(
+        text.contains("Hotpatch cancellation not finished"),
+        "{}",
+        out.combined()
+    );
+    assert!(tf.state_values("hotpatch_enrollment.web").is_none());
+    assert_eq!(env.emulator.release_stuck_operations(), 1);
+    tf.destroy().success();
+    let writes = license_writes(&env, machine);
+    assert_eq!(writes.len(), 2, "enroll and cancel, once each: {writes:#?}");
+}
+
+#[test]
+fn a_cancellation_that_cannot_be_confirmed_keeps_the_enrollment_in_state() {
+    let env = TestEnv::start_default();
+    let machine = seed::WS2025_STANDARD;
+    let tf = env.terraform();
+    tf.write_config(&enrollment_hcl(&env.emulator.machine_id(machine), ""));
+    tf.apply().success();
+    // The refresh and the delete's read of the profile work; every read after the
+    // cancellation is refused.
+    env.emulator.inject(failing("GET", machine, 403, 2, None));
+    let out = tf.destroy().failure();
+    assert!(
+        one_line(&out.stderr).contains("Hotpatch cancellation not confirmed"),
+        "{}",
+        out.combined()
+    );
+    assert!(tf.state_values("hotpatch_enrollment.web").is_some());
+
+    // The next run refreshes: the license is cancelled, so there is nothing left to do.
+    env.emulator.clear_faults();
+    tf.destroy().success();
+    assert!(tf.state_values("hotpatch_enrollment.web").is_none());
+    let writes = license_writes(&env, machine);
+    assert_eq!(writes.len(), 2, "enroll and cancel, once each: {writes:#?}");
+}

@@ -196,3 +196,30 @@ fn vm_412_on_a_retried_patch_is_read_back_not_reported_as_nothing_written() {
     assert_eq!(state(&tf)["hotpatching_enabled"], true);
     converges_with_one_write(&env, &tf, &id);
 }
+
+#[test]
+fn turning_hotpatch_off_outliving_the_delete_timeout_leaves_state_with_a_warning() {
+    let (env, _enroller) = enrolled_arc_env(Config {
+        hotpatch_evaluation: NEVER,
+        ..Config::default()
+    });
+    let id = env.emulator.machine_id(seed::WS2025_DATACENTER);
+    let tf = env.terraform();
+    tf.write_config(&setting_hcl(
+        &id,
+        "  timeouts {\n    create = \"3s\"\n    delete = \"3s\"\n  }\n",
+    ));
+    tf.apply().success();
+    // Switched off (accepted), still being evaluated: destroy warns and forgets the setting.
+    let out = tf.destroy().success();
+    let text = one_line(&out.stdout);
+    assert!(
+        text.contains("Hotpatch setting not finished"),
+        "{}",
+        out.combined()
+    );
+    assert!(text.contains("Raise `timeouts.delete`"), "{text}");
+    assert!(tf.state_values(ADDRESS).is_none());
+    let w = writes(&env, &id);
+    assert_eq!(w.len(), 2, "on and off, once each: {w:#?}");
+}
