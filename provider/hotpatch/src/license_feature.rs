@@ -46,7 +46,7 @@ const SETTLE_POLL: Duration = Duration::from_secs(2);
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum FeatureWrite {
     /// PUT creating the profile of a machine that has none.
-    Create(LicenseProfile),
+    Create(Box<LicenseProfile>),
     /// PATCH of an existing profile.
     Update(LicenseProfileUpdate),
 }
@@ -93,7 +93,7 @@ pub(crate) fn feature_write(
                 ..LicenseProfileUpdateProperties::default()
             }),
         }),
-        None => FeatureWrite::Create(LicenseProfile {
+        None => FeatureWrite::Create(Box::new(LicenseProfile {
             location,
             properties: Some(LicenseProfileProperties {
                 product_profile: Some(ProductProfile {
@@ -111,7 +111,7 @@ pub(crate) fn feature_write(
                 ..LicenseProfileProperties::default()
             }),
             ..LicenseProfile::default()
-        }),
+        })),
     }
 }
 
@@ -124,7 +124,7 @@ pub(crate) enum WriteEnd {
     /// own failure when ARM may have accepted it anyway (its answer was lost, its operation
     /// could not be followed): the profile says whether it landed.
     Settled {
-        profile: LicenseProfile,
+        profile: Box<LicenseProfile>,
         lost: Option<ArmError>,
     },
     /// ARM may have accepted the write, but the wait for its outcome ended first.
@@ -152,7 +152,10 @@ pub(crate) async fn set_feature(
         },
     };
     match settle(ctx, arm, path).await {
-        Ok(profile) => WriteEnd::Settled { profile, lost },
+        Ok(profile) => WriteEnd::Settled {
+            profile: Box::new(profile),
+            lost,
+        },
         Err(wait) => WriteEnd::Unfinished(Unfinished::after_wait(
             ctx,
             &wait,

@@ -70,7 +70,8 @@ const ASSESSMENT_MODES: &[&str] = &["AutomaticByPlatform", "ImageDefault"];
 /// The hotpatch switch of one Azure Arc-enabled machine or Azure VM
 /// (`patchSettings.enableHotpatching`, with the optional patch and assessment modes). Writes
 /// touch only the patch settings; destroy turns hotpatching off. Rules the service enforces are
-/// reported at plan time.
+/// reported at plan time. On Arc machines, pair it with `hotpatch_enrollment` (the hotpatch
+/// license) to enable hotpatching, as the portal's "Enable Hotpatching" does.
 #[derive(Model, Clone, Debug, PartialEq)]
 pub struct MachineSettingModel {
     /// ARM id of a `Microsoft.HybridCompute/machines` or `Microsoft.Compute/virtualMachines`
@@ -270,7 +271,7 @@ enum Outcome {
     /// Nothing was written: ARM refused it, or the machine shows it did not land.
     NotWritten(Diagnostics),
     /// The machine as read after the write, with what to say about it.
-    Reached(MachineFacts, Diagnostics),
+    Reached(Box<MachineFacts>, Diagnostics),
     /// ARM may have accepted the write, and neither the wait nor a read-back could tell: the
     /// planned values are the best record. The caller words it (a warning for create and
     /// update, an error for destroy, which must keep the object in state).
@@ -396,7 +397,7 @@ async fn read_back(ctx: &Context, data: &HotpatchData, d: &Desired, why: &Unfini
                     ),
                 )
             };
-            Outcome::Reached(facts, warning.into())
+            Outcome::Reached(Box::new(facts), warning.into())
         }
         Ok(Some(_)) => {
             let precondition = why.lost.as_ref().is_some_and(|e| e.status() == Some(412));
@@ -455,7 +456,7 @@ fn evaluated(d: &Desired, facts: MachineFacts, lost: Option<&ArmError>) -> Outco
             format!("ARM's answer to the write of {} was lost ({e}); the machine shows the requested settings, so they are recorded.", d.machine_id),
         );
     }
-    Outcome::Reached(facts, diags)
+    Outcome::Reached(Box::new(facts), diags)
 }
 
 /// Writes the Arc patch settings and waits for the evaluation.
@@ -504,7 +505,10 @@ async fn apply_vm(ctx: &Context, data: &HotpatchData, d: &Desired) -> Outcome {
     };
     let error = match arm.send_lro(request, &options).await {
         Ok(response) => match response.json::<VirtualMachine>() {
-            Ok(vm) => return Outcome::Reached(MachineFacts::from_vm(&vm), Diagnostics::new()),
+            Ok(vm) => {
+                let facts = Box::new(MachineFacts::from_vm(&vm));
+                return Outcome::Reached(facts, Diagnostics::new());
+            }
             Err(e) => e,
         },
         Err(e) if !e.may_have_written() && e.status() == Some(412) => {
