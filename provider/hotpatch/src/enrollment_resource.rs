@@ -153,8 +153,8 @@ impl EnrollmentModel {
         }
     }
 
-    /// What is known of an enrollment from its machine id alone (import; the read fills the
-    /// rest).
+    /// What is known of an enrollment from its machine id alone: import, and a create whose
+    /// outcome could not be read back (the planned object). The next read fills the rest.
     fn of_machine(machine_id: &str) -> Self {
         EnrollmentModel {
             machine_id: machine_id.to_owned(),
@@ -192,8 +192,8 @@ pub(crate) async fn read_machine(
     arm.get_optional::<Machine>(machine_id, API_VERSION).await
 }
 
-/// The feature's status word when it already holds an enrollment someone made (`Enabled`,
-/// `Enabling`): what create must not take over.
+/// The Hotpatch feature when it already holds an enrollment (`Enabled` or `Enabling`): what
+/// create must not take over. `Failed` is not one (enrolling again is the way out of it).
 fn existing_enrollment(profile: Option<&LicenseProfile>) -> Option<&ProductFeature> {
     profile?.hotpatch_feature().filter(|f| {
         matches!(
@@ -626,4 +626,39 @@ async fn cancel_unfinished(
         ),
     }
     diags
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn profile(status: &str) -> LicenseProfile {
+        serde_json::from_value(json!({ "properties": { "productProfile": {
+            "productFeatures": [{ "name": "hotpatch", "subscriptionStatus": status }]
+        } } }))
+        .unwrap()
+    }
+
+    #[test]
+    fn only_an_enabled_or_enabling_feature_is_an_existing_enrollment() {
+        for (status, existing) in [
+            ("Enabled", true),
+            ("enabling", true),
+            ("Disabled", false),
+            ("Disabling", false),
+            ("Failed", false),
+            ("Unknown", false),
+            ("SomethingNew", false),
+        ] {
+            let p = profile(status);
+            assert_eq!(
+                existing_enrollment(Some(&p)).is_some(),
+                existing,
+                "{status}"
+            );
+        }
+        assert!(existing_enrollment(None).is_none());
+    }
 }

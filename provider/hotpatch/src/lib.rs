@@ -20,6 +20,7 @@ mod machine_facts;
 mod machine_id;
 mod machine_setting_list;
 mod machine_setting_resource;
+mod machine_setting_write;
 mod machine_target;
 mod machines_data_source;
 mod maintenance;

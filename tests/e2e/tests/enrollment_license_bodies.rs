@@ -6,7 +6,9 @@
 //! exactly. The exact bodies are read from the emulator's write ledger. A concurrent ESU /
 //! Software Assurance change made while the provider writes is kept, and reported.
 
-use arm_emulator::{seed, Fault, LicenseProfileChanges, MutationTiming, OutOfBand, WriteRecord};
+use arm_emulator::{
+    seed, Fault, FaultAction, LicenseProfileChanges, MutationTiming, OutOfBand, WriteRecord,
+};
 use hotpatch_e2e::env::{TestEnv, PROVIDER_HCL};
 use hotpatch_e2e::terraform::one_line;
 use serde_json::{json, Value};
@@ -169,4 +171,46 @@ fn an_esu_change_made_between_the_read_and_the_write_is_kept_and_reported() {
         tf.state_values("hotpatch_enrollment.web").unwrap()["subscription_status"],
         "Enabled"
     );
+}
+
+#[test]
+fn a_refused_feature_only_body_shows_the_service_error_and_adds_nothing() {
+    let env = TestEnv::start_default();
+    let machine = seed::WS2025_DATACENTER;
+    // As if the service demanded a product-level subscription next to the feature.
+    env.emulator.inject(
+        Fault {
+            method: None,
+            path_contains: None,
+            skip: 0,
+            count: Some(1),
+            action: FaultAction::Error {
+                status: 400,
+                code: "ProductSubscriptionRequired".into(),
+                message: Some("productProfile.subscriptionStatus is required.".into()),
+                retry_after: None,
+            },
+        }
+        .matching(Some("PUT"), Some("licenseProfiles")),
+    );
+    let tf = env.terraform();
+    tf.write_config(&enrollment_hcl(&env.emulator.machine_id(machine)));
+    let out = tf.apply().failure();
+    let text = one_line(&out.stderr);
+    assert!(
+        text.contains(
+            "ProductSubscriptionRequired: productProfile.subscriptionStatus is required."
+        ),
+        "the service's words: {}",
+        out.combined()
+    );
+    assert!(
+        text.contains("the provider does not make it for you"),
+        "the hint: {text}"
+    );
+    assert!(
+        license_writes(&env, machine).is_empty(),
+        "no other body was tried"
+    );
+    assert!(tf.state_values("hotpatch_enrollment.web").is_none());
 }
