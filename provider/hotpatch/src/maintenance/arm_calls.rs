@@ -136,18 +136,25 @@ where
 
 /// Fails with the azurerm-style "already exists - import it" error when an object exists at
 /// `id`, so a create never takes over (and later deletes) an object Terraform did not make.
+/// `identity` is the resource's identity attributes (empty without an identity).
 pub async fn ensure_absent(
     ctx: &Context,
     data: &HotpatchData,
     id: &str,
     type_name: &str,
+    identity: &[(&str, &str)],
 ) -> Result<(), Diagnostic> {
     match arm(ctx, data)
         .get_optional::<serde_json::Value>(id, API_VERSION)
         .await
     {
         Ok(None) => Ok(()),
-        Ok(Some(_)) => Err(already_exists(type_name, id)),
+        Ok(Some(_)) => Err(already_exists(
+            type_name,
+            id,
+            "It exists in Azure already (made outside this configuration, for example in the portal).",
+            identity,
+        )),
         Err(e) => Err(op_error(
             ctx,
             "checking that the object does not exist yet",

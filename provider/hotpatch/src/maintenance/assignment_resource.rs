@@ -141,7 +141,10 @@ impl Resource<HotpatchData> for ScheduleAssignmentResource {
             id: Some(id.clone()),
             ..planned.clone()
         };
-        if let Err(d) = arm_calls::ensure_absent(ctx, data, &id, Self::TYPE_NAME).await {
+        if let Err(d) =
+            arm_calls::ensure_absent(ctx, data, &id, Self::TYPE_NAME, &[(IdIdentity::ID, &id)])
+                .await
+        {
             return (None, d.into());
         }
         // Again at apply: the same apply may have switched hotpatch on since the plan.

@@ -241,7 +241,7 @@ impl Resource<HotpatchData> for DynamicScopeResource {
             id: Some(id.clone()),
             ..req.planned.clone()
         };
-        if let Err(d) = arm_calls::ensure_absent(ctx, data, &id, Self::TYPE_NAME).await {
+        if let Err(d) = arm_calls::ensure_absent(ctx, data, &id, Self::TYPE_NAME, &[]).await {
             return (None, d.into());
         }
         self.write(ctx, data, &planned, "creating the dynamic scope")

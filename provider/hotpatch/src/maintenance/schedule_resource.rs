@@ -328,7 +328,9 @@ impl Resource<HotpatchData> for MaintenanceScheduleResource {
             ));
         }
         let id = planned.id.as_deref().unwrap_or_default();
-        if let Err(d) = arm_calls::ensure_absent(ctx, data, id, Self::TYPE_NAME).await {
+        if let Err(d) =
+            arm_calls::ensure_absent(ctx, data, id, Self::TYPE_NAME, &[(IdIdentity::ID, id)]).await
+        {
             return (None, d.into());
         }
         self.write(ctx, data, &planned, "creating the maintenance schedule")
