@@ -7,13 +7,14 @@
 //! out; a plan refreshes them with at most 2 × ⌈machines / page size⌉ + 10 ARM reads, because
 //! the provider serves its machine reads from shared list pages; and drift made outside
 //! Terraform on one machine among them still shows in the plan, on exactly the resources it
-//! concerns.
+//! concerns. And a list row, which may be a minute old, never makes a create adopt an
+//! enrollment made meanwhile.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use arm_emulator::{seed, Config, LoggedRequest, LroTiming, MachineChanges, ThrottleConfig};
+use arm_emulator::{seed, Config, Fault, LoggedRequest, LroTiming, MachineChanges, ThrottleConfig};
 use hotpatch_e2e::env::{TestEnv, PROVIDER_HCL};
-use hotpatch_e2e::terraform::one_line;
+use hotpatch_e2e::terraform::{finish, one_line};
 
 const FLEET: usize = 100;
 const PAGE: usize = 50;
@@ -214,4 +215,107 @@ fn a_fleet_plan_reads_list_pages_and_still_sees_drift_on_one_machine() {
         read.len(),
         plan_read_bound()
     );
+}
+
+/// A row of a list page may be up to a minute old, so whether a machine is already enrolled is
+/// never taken from one: a machine enrolled elsewhere after the apply's provider listed its
+/// resource group, and before the enrollment's create looked, is refused, not adopted.
+#[test]
+fn a_machine_enrolled_after_the_group_was_listed_is_refused_not_adopted() {
+    let instant = LroTiming {
+        polls: 1,
+        duration: Duration::ZERO,
+    };
+    let env = TestEnv::start(Config {
+        fleet_size: 4,
+        page_size: PAGE,
+        lro: instant,
+        lro_retry_after_secs: 0,
+        hotpatch_evaluation: instant,
+        ..Config::default()
+    });
+    let late = seed::fleet_machine_name(4);
+    let late_id = env.emulator.machine_id(&late);
+    let profile = format!("{late_id}/licenseProfiles/default");
+    // The create's look at the license profile of that machine is held for 15 s, long enough
+    // for another Terraform to enroll it meanwhile (the hold is over after that one request).
+    env.emulator.inject(Fault {
+        count: Some(1),
+        ..Fault::latency(15_000).matching(Some("GET"), Some(&format!("{late}/licenseProfiles")))
+    });
+    let prefix = env.emulator.machine_id("");
+    let tf = env.terraform();
+    tf.write_config(&format!(
+        r#"{PROVIDER_HCL}
+resource "hotpatch_enrollment" "fleet" {{
+  for_each   = toset([for i in range(1, 5) : format("arc-fleet-%04d", i)])
+  machine_id = "{prefix}${{each.key}}"
+}}
+"#
+    ));
+    let elsewhere = env.terraform();
+    elsewhere.write_config(&format!(
+        "{PROVIDER_HCL}\nresource \"hotpatch_enrollment\" \"other\" {{\n  machine_id = \"{late_id}\"\n}}\n"
+    ));
+
+    let apply = tf.spawn(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    // The plan walk lists the group once, the apply walk (a new provider process) once more;
+    // then the creates start, and the one of `late` waits on its license profile.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while env
+        .emulator
+        .requests()
+        .iter()
+        .filter(|r| is_list_page(r))
+        .count()
+        < 2
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the apply never listed the group twice"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    elsewhere.apply().success();
+    let out = finish(apply).failure();
+
+    // The apply's rows of the group predate the enrollment made elsewhere...
+    let requests = env.emulator.requests();
+    let enrolled_at = requests
+        .iter()
+        .position(|r| r.method == "PUT" && r.path.eq_ignore_ascii_case(&profile))
+        .expect("enrolled elsewhere");
+    let listed = requests[..enrolled_at]
+        .iter()
+        .filter(|r| is_list_page(r))
+        .count();
+    assert_eq!(listed, 2, "both walks listed before the enrollment");
+    // ...yet the create refused to take it over, and wrote nothing to it.
+    let text = one_line(&out.stderr);
+    assert!(
+        text.contains("hotpatch_enrollment already exists") && text.contains(&profile),
+        "{}",
+        out.combined()
+    );
+    let writes: Vec<&LoggedRequest> = requests
+        .iter()
+        .filter(|r| r.method != "GET" && r.path.eq_ignore_ascii_case(&profile))
+        .collect();
+    assert_eq!(
+        writes.len(),
+        1,
+        "only the other enrollment's PUT: {writes:?}"
+    );
+    assert!(tf
+        .state_values(&format!("hotpatch_enrollment.fleet[\"{late}\"]"))
+        .is_none());
+    for n in 1..=3 {
+        let name = seed::fleet_machine_name(n);
+        assert!(
+            tf.state_values(&format!("hotpatch_enrollment.fleet[\"{name}\"]"))
+                .is_some(),
+            "{name} enrolled"
+        );
+    }
 }
