@@ -4,6 +4,7 @@ pub mod apply_json;
 pub mod artifacts;
 pub mod env;
 pub mod inventory;
+pub mod mid_write;
 pub mod paths;
 pub mod plugin_client;
 pub mod registry;

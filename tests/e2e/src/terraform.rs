@@ -193,6 +193,21 @@ impl Terraform {
     }
 }
 
+/// Sends SIGINT to a [`Terraform::spawn`]ed command, as Ctrl-C does: Terraform asks its
+/// providers to stop (StopProvider) and waits for them to return.
+pub fn interrupt(child: &Child) {
+    let pid = libc::pid_t::try_from(child.id()).expect("pid fits pid_t");
+    // SAFETY: kill(2) has no memory-safety preconditions; the pid is our own child, not reaped
+    // before `child` is waited for, so it cannot have been recycled.
+    let rc = unsafe { libc::kill(pid, libc::SIGINT) };
+    assert_eq!(rc, 0, "kill(SIGINT): {}", std::io::Error::last_os_error());
+}
+
+/// Waits for a [`Terraform::spawn`]ed command and returns what it printed.
+pub fn finish(child: Child) -> TfOutput {
+    TfOutput::from_output(child.wait_with_output().expect("wait for terraform"))
+}
+
 /// Text with every run of whitespace folded into one space: Terraform wraps diagnostics at 80
 /// columns, so tests compare messages on one line.
 pub fn one_line(text: &str) -> String {

@@ -29,8 +29,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tfframework::{Context, Diagnostic, Diagnostics};
 
+use super::ids::recorded;
 use crate::already_exists::already_exists;
-use crate::arm_diag::{arm_error, op_error};
+use crate::arm_diag::{arm_error, delete_outcome, op_error, read_outcome};
 use crate::provider_data::HotpatchData;
 
 /// The provider's ARM client, cancelled with `ctx`.
@@ -136,18 +137,25 @@ where
 
 /// Fails with the azurerm-style "already exists - import it" error when an object exists at
 /// `id`, so a create never takes over (and later deletes) an object Terraform did not make.
+/// `identity` is the resource's identity attributes (empty without an identity).
 pub async fn ensure_absent(
     ctx: &Context,
     data: &HotpatchData,
     id: &str,
     type_name: &str,
+    identity: &[(&str, &str)],
 ) -> Result<(), Diagnostic> {
     match arm(ctx, data)
         .get_optional::<serde_json::Value>(id, API_VERSION)
         .await
     {
         Ok(None) => Ok(()),
-        Ok(Some(_)) => Err(already_exists(type_name, id)),
+        Ok(Some(_)) => Err(already_exists(
+            type_name,
+            id,
+            "It exists in Azure already (made outside this configuration, for example in the portal).",
+            identity,
+        )),
         Err(e) => Err(op_error(
             ctx,
             "checking that the object does not exist yet",
@@ -173,7 +181,7 @@ pub async fn get_for_import<T: DeserializeOwned>(
     }
 }
 
-/// Reads the object for a refresh (None: it is gone).
+/// Reads the object (None: it is gone).
 pub async fn get<T: DeserializeOwned>(
     ctx: &Context,
     data: &HotpatchData,
@@ -182,7 +190,35 @@ pub async fn get<T: DeserializeOwned>(
     arm(ctx, data).get_optional::<T>(id, API_VERSION).await
 }
 
-/// Deletes the object.
-pub async fn delete(ctx: &Context, data: &HotpatchData, id: &str) -> Result<(), ArmError> {
-    arm(ctx, data).delete(id, API_VERSION).await
+/// Refreshes one object by the id its state records: gone → `None` (Terraform plans it
+/// again); an ARM error keeps the current state, with the error.
+pub async fn refresh<T: DeserializeOwned, S: Clone>(
+    ctx: &Context,
+    data: &HotpatchData,
+    current: &S,
+    recorded_id: &Option<String>,
+    type_name: &str,
+    doing: &str,
+    to_state: impl FnOnce(T) -> S,
+) -> (Option<S>, Diagnostics) {
+    let id = match recorded(recorded_id, type_name) {
+        Ok(id) => id,
+        Err(d) => return (None, d.into()),
+    };
+    let lookup = get::<T>(ctx, data, id).await;
+    read_outcome(current, doing, lookup, |object| Some(to_state(object)))
+}
+
+/// Deletes the object whose id the state records; one already gone is deleted too.
+pub async fn delete_recorded(
+    ctx: &Context,
+    data: &HotpatchData,
+    recorded_id: &Option<String>,
+    type_name: &str,
+    doing: &str,
+) -> Diagnostics {
+    match recorded(recorded_id, type_name) {
+        Ok(id) => delete_outcome(doing, arm(ctx, data).delete(id, API_VERSION).await),
+        Err(d) => d.into(),
+    }
 }

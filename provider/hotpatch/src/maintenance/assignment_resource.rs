@@ -15,13 +15,12 @@ use tfframework::{
 
 use super::arm_calls;
 use super::ids::{
-    assignment_id, import_id, parse_schedule_id, recorded, split_assignment_id, IdIdentity,
-    IdIdentityPlan, MachineOrVmId, ScheduleId, ASSIGNMENT_INFIX,
+    assignment_id, import_id, parse_schedule_id, split_assignment_id, IdIdentity, IdIdentityPlan,
+    MachineOrVmId, ScheduleId, ASSIGNMENT_INFIX,
 };
 use super::read_back::keep_if;
 use super::request_bodies::assignment_body;
 use super::vm_schedule_rule::{assignment_conflict, vm_with_hotpatch};
-use crate::arm_diag::{delete_outcome, read_outcome};
 use crate::provider_data::HotpatchData;
 
 pub struct ScheduleAssignmentResource;
@@ -141,7 +140,10 @@ impl Resource<HotpatchData> for ScheduleAssignmentResource {
             id: Some(id.clone()),
             ..planned.clone()
         };
-        if let Err(d) = arm_calls::ensure_absent(ctx, data, &id, Self::TYPE_NAME).await {
+        if let Err(d) =
+            arm_calls::ensure_absent(ctx, data, &id, Self::TYPE_NAME, &[(IdIdentity::ID, &id)])
+                .await
+        {
             return (None, d.into());
         }
         // Again at apply: the same apply may have switched hotpatch on since the plan.
@@ -171,14 +173,17 @@ impl Resource<HotpatchData> for ScheduleAssignmentResource {
         data: &HotpatchData,
         current: &ScheduleAssignmentModel,
     ) -> (Option<ScheduleAssignmentModel>, Diagnostics) {
-        let id = match recorded(&current.id, Self::TYPE_NAME) {
-            Ok(id) => id,
-            Err(d) => return (None, d.into()),
-        };
-        let lookup = arm_calls::get::<ConfigurationAssignment>(ctx, data, id).await;
-        read_outcome(current, "reading the schedule assignment", lookup, |a| {
-            Some(assignment_state(current, &a))
-        })
+        let doing = "reading the schedule assignment";
+        arm_calls::refresh(
+            ctx,
+            data,
+            current,
+            &current.id,
+            Self::TYPE_NAME,
+            doing,
+            |a| assignment_state(current, &a),
+        )
+        .await
     }
 
     async fn update(
@@ -197,14 +202,8 @@ impl Resource<HotpatchData> for ScheduleAssignmentResource {
         data: &HotpatchData,
         prior: &ScheduleAssignmentModel,
     ) -> Diagnostics {
-        let id = match recorded(&prior.id, Self::TYPE_NAME) {
-            Ok(id) => id,
-            Err(d) => return d.into(),
-        };
-        delete_outcome(
-            "removing the schedule assignment",
-            arm_calls::delete(ctx, data, id).await,
-        )
+        let doing = "removing the schedule assignment";
+        arm_calls::delete_recorded(ctx, data, &prior.id, Self::TYPE_NAME, doing).await
     }
 
     async fn import(

@@ -24,7 +24,6 @@ use super::ids::{
 use super::read_back::keep_if;
 use super::request_bodies::scope_body;
 use super::vm_schedule_rule::{dynamic_scope_warning, filter_can_match_windows_vms};
-use crate::arm_diag::{delete_outcome, read_outcome};
 use crate::provider_data::HotpatchData;
 
 pub struct DynamicScopeResource;
@@ -241,7 +240,7 @@ impl Resource<HotpatchData> for DynamicScopeResource {
             id: Some(id.clone()),
             ..req.planned.clone()
         };
-        if let Err(d) = arm_calls::ensure_absent(ctx, data, &id, Self::TYPE_NAME).await {
+        if let Err(d) = arm_calls::ensure_absent(ctx, data, &id, Self::TYPE_NAME, &[]).await {
             return (None, d.into());
         }
         self.write(ctx, data, &planned, "creating the dynamic scope")
@@ -255,14 +254,17 @@ impl Resource<HotpatchData> for DynamicScopeResource {
         data: &HotpatchData,
         current: &DynamicScopeModel,
     ) -> (Option<DynamicScopeModel>, Diagnostics) {
-        let id = match recorded(&current.id, Self::TYPE_NAME) {
-            Ok(id) => id,
-            Err(d) => return (None, d.into()),
-        };
-        let lookup = arm_calls::get::<ConfigurationAssignment>(ctx, data, id).await;
-        read_outcome(current, "reading the dynamic scope", lookup, |a| {
-            Some(scope_state(current, &a))
-        })
+        let doing = "reading the dynamic scope";
+        arm_calls::refresh(
+            ctx,
+            data,
+            current,
+            &current.id,
+            Self::TYPE_NAME,
+            doing,
+            |a| scope_state(current, &a),
+        )
+        .await
     }
 
     async fn update(
@@ -287,14 +289,8 @@ impl Resource<HotpatchData> for DynamicScopeResource {
         data: &HotpatchData,
         prior: &DynamicScopeModel,
     ) -> Diagnostics {
-        let id = match recorded(&prior.id, Self::TYPE_NAME) {
-            Ok(id) => id,
-            Err(d) => return d.into(),
-        };
-        delete_outcome(
-            "deleting the dynamic scope",
-            arm_calls::delete(ctx, data, id).await,
-        )
+        let doing = "deleting the dynamic scope";
+        arm_calls::delete_recorded(ctx, data, &prior.id, Self::TYPE_NAME, doing).await
     }
 
     async fn import(

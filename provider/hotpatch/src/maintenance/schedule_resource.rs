@@ -26,7 +26,6 @@ use super::read_back::schedule_state;
 use super::request_bodies::schedule_body;
 use super::rules::{self, parse_datetime, LocalDateTime};
 use super::timezones::{self, LocalTime, WindowsZone};
-use crate::arm_diag::{delete_outcome, read_outcome};
 use crate::kb::{self, KbNumber};
 use crate::provider_data::HotpatchData;
 
@@ -328,7 +327,9 @@ impl Resource<HotpatchData> for MaintenanceScheduleResource {
             ));
         }
         let id = planned.id.as_deref().unwrap_or_default();
-        if let Err(d) = arm_calls::ensure_absent(ctx, data, id, Self::TYPE_NAME).await {
+        if let Err(d) =
+            arm_calls::ensure_absent(ctx, data, id, Self::TYPE_NAME, &[(IdIdentity::ID, id)]).await
+        {
             return (None, d.into());
         }
         self.write(ctx, data, &planned, "creating the maintenance schedule")
@@ -342,14 +343,17 @@ impl Resource<HotpatchData> for MaintenanceScheduleResource {
         data: &HotpatchData,
         current: &MaintenanceScheduleModel,
     ) -> (Option<MaintenanceScheduleModel>, Diagnostics) {
-        let id = match recorded(&current.id, Self::TYPE_NAME) {
-            Ok(id) => id,
-            Err(d) => return (None, d.into()),
-        };
-        let lookup = arm_calls::get::<MaintenanceConfiguration>(ctx, data, id).await;
-        read_outcome(current, "reading the maintenance schedule", lookup, |c| {
-            Some(schedule_state(current, &c))
-        })
+        let doing = "reading the maintenance schedule";
+        arm_calls::refresh(
+            ctx,
+            data,
+            current,
+            &current.id,
+            Self::TYPE_NAME,
+            doing,
+            |c| schedule_state(current, &c),
+        )
+        .await
     }
 
     async fn update(
@@ -373,14 +377,8 @@ impl Resource<HotpatchData> for MaintenanceScheduleResource {
         data: &HotpatchData,
         prior: &MaintenanceScheduleModel,
     ) -> Diagnostics {
-        let id = match recorded(&prior.id, Self::TYPE_NAME) {
-            Ok(id) => id,
-            Err(d) => return d.into(),
-        };
-        delete_outcome(
-            "deleting the maintenance schedule",
-            arm_calls::delete(ctx, data, id).await,
-        )
+        let doing = "deleting the maintenance schedule";
+        arm_calls::delete_recorded(ctx, data, &prior.id, Self::TYPE_NAME, doing).await
     }
 
     async fn import(
