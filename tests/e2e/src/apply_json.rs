@@ -76,8 +76,10 @@ impl ApplyEvents {
         for d in self.diagnostics.iter().filter(|d| d.severity == severity) {
             *counts.entry(d.summary.as_str()).or_default() += 1;
         }
-        let mut v: Vec<(String, usize)> =
-            counts.into_iter().map(|(s, n)| (s.to_string(), n)).collect();
+        let mut v: Vec<(String, usize)> = counts
+            .into_iter()
+            .map(|(s, n)| (s.to_string(), n))
+            .collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         v
     }

@@ -86,8 +86,7 @@ fn hotpatch_enrolled(profile: &Value) -> bool {
 }
 
 fn hotpatching_on(machine: &Value) -> bool {
-    machine["properties"]["osProfile"]["windowsConfiguration"]["patchSettings"]
-        ["enableHotpatching"]
+    machine["properties"]["osProfile"]["windowsConfiguration"]["patchSettings"]["enableHotpatching"]
         .as_bool()
         .unwrap_or(false)
 }

@@ -8,11 +8,10 @@
 //! is never a speed assertion.
 
 use std::io::Read;
-use std::process::Child;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::terraform::{TfOutput, Terraform};
+use crate::terraform::{interrupt as ctrl_c, Terraform, TfOutput};
 
 /// How a watched command ended.
 #[derive(Debug)]
@@ -38,13 +37,6 @@ fn drain(mut stream: impl Read + Send + 'static) -> JoinHandle<String> {
     })
 }
 
-fn signal(child: &Child, sig: libc::c_int) {
-    let pid = i32::try_from(child.id()).expect("pid fits in pid_t");
-    // SAFETY: signalling our own child process, which has not been waited for yet.
-    let rc = unsafe { libc::kill(pid, sig) };
-    assert_eq!(rc, 0, "kill({pid}, {sig})");
-}
-
 /// Runs `terraform <args>`, sending SIGINT once when `interrupt` first returns true (it is not
 /// called after that). Panics, after killing Terraform, if it is still running after `deadline`.
 pub fn run(
@@ -65,7 +57,7 @@ pub fn run(
         if interrupted_after.is_none() {
             if let Some(when) = interrupt.as_mut() {
                 if when() {
-                    signal(&child, libc::SIGINT);
+                    ctrl_c(&child);
                     interrupted_after = Some(start.elapsed());
                 }
             }

@@ -5,26 +5,32 @@
 //! Phases:
 //! 1. `apply` with chaos on (throttling with and without `Retry-After`, including a zero, a
 //!    malformed and a past-date value; 5xx on reads and polls; 5xx on writes before and after
-//!    they commit; transient 409s; resets before and after commit; slow and failing LROs), and
-//!    exactly one Ctrl-C (SIGINT to Terraform, which sends StopProvider) once a share of the
-//!    objects has been written, so operations are cut off mid-flight;
+//!    they commit; transient 409s; resets before and after commit; slow and failing LROs), one
+//!    enrollment whose operation never finishes (a stuck LRO, with a short `timeouts.create`),
+//!    and exactly one Ctrl-C (SIGINT to Terraform, which sends StopProvider) once a share of the
+//!    objects has been written, so operations are cut off mid-flight; afterwards the service
+//!    finishes the stuck operation, as Azure eventually does;
 //! 2. `apply` again with chaos on, run to its end, as a user would re-run it;
 //! 3. chaos off: a clean `apply`, then `plan -detailed-exitcode`.
 //!
 //! It passes when the final plan is empty, the clean apply succeeds, after every apply each
-//! object that exists in the emulator (and did not before the run) is in state (ids compared
-//! case-insensitively), and no object was written again once it already was what Terraform
-//! wanted (the emulator's write ledger; a repeat right after a write whose answer was lost is
-//! the one allowed exception, see `hotpatch_e2e::rewrites`).
+//! object that exists in the emulator (and did not before the run) is in state (no orphans;
+//! ids compared case-insensitively), after the clean apply every object in state exists (no
+//! phantoms), and no object was written again once it already was what Terraform wanted (the
+//! emulator's write ledger; a repeat right after a write whose answer was lost is the one
+//! allowed exception, see `hotpatch_e2e::rewrites` for the exact rule). A first apply that
+//! fails is expected: the assertions are about convergence and state truth, not about chaos
+//! being survived without a diagnostic.
 //!
 //! It prints its figures on stderr, past the harness's capture, phase by phase and at the end:
 //! faults injected per class, operations retried (client request ids seen more than once in the
 //! request log), objects recovered (in state after an apply although their write met a lost
 //! answer or the resource got a diagnostic), each apply's outcome and time.
 //!
-//! Knobs (environment): `CHAOS_SEED` (default 8, printed), `CHAOS_RESOURCES` (default 100,
-//! at least 100 are asked for by the issue; `make chaos` runs 500 with several seeds),
-//! `CHAOS_OUT` (a folder to keep each apply's Terraform output and request log in).
+//! Knobs (environment): `HOTPATCH_CHAOS_SEEDS` (comma-separated, default `8`; each seed is a
+//! fresh emulator and run, one after the other), `HOTPATCH_CHAOS_RESOURCES` (default 100, the
+//! issue's minimum; `make chaos` runs more, with several seeds), `HOTPATCH_CHAOS_OUT` (a folder
+//! to keep each apply's Terraform output and request log in, per seed).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -32,7 +38,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use arm_emulator::{
-    seed, ChaosConfig, ChaosRates, ChaosReport, Config, LoggedRequest, ThrottleConfig,
+    seed, ChaosConfig, ChaosRates, ChaosReport, Config, Fault, LoggedRequest, ThrottleConfig,
 };
 use hotpatch_e2e::apply_json::ApplyEvents;
 use hotpatch_e2e::env::{TestEnv, PROVIDER_HCL};
@@ -42,26 +48,33 @@ use hotpatch_e2e::rewrites::{answer_lost, rewrites};
 use hotpatch_e2e::terraform::Terraform;
 use hotpatch_e2e::watched::{self, Watched};
 
-const DEFAULT_SEED: u64 = 8;
+const DEFAULT_SEEDS: &str = "8";
 const DEFAULT_RESOURCES: usize = 100;
 /// Ctrl-C is sent once this share of the resources' objects has been written.
 const INTERRUPT_AT: f64 = 0.4;
 /// Added latency on every request: enough for operations to overlap, cheap on a 2-core runner.
 const LATENCY_MS: u64 = 10;
+/// The fleet machine whose enrollment operation never finishes in the first apply.
+const STUCK_MACHINE: usize = 1;
+/// `timeouts.create` of that enrollment.
+const STUCK_CREATE_TIMEOUT_S: u64 = 5;
 
 /// Writes a line to the process's stderr, which `cargo test` does not capture.
 fn say(text: impl AsRef<str>) {
     let _ = writeln!(std::io::stderr().lock(), "{}", text.as_ref());
 }
 
-fn env_number(name: &str, default: u64) -> u64 {
+fn env_text(name: &str, default: &str) -> String {
     match std::env::var(name) {
-        Ok(v) if !v.trim().is_empty() => v
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{name} must be a non-negative integer, got {v:?}")),
-        _ => default,
+        Ok(v) if !v.trim().is_empty() => v.trim().to_string(),
+        _ => default.to_string(),
     }
+}
+
+fn number(name: &str, text: &str) -> u64 {
+    text.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{name} must hold non-negative integers, got {text:?}"))
 }
 
 /// How many objects of each kind: one enrollment, machine setting and assignment per machine,
@@ -160,11 +173,16 @@ resource "hotpatch_dynamic_scope" "s{k:02}" {{
     for i in 1..=size.machines {
         let machine_id = env.emulator.machine_id(&seed::fleet_machine_name(i));
         let schedule = i % size.schedules;
+        let timeouts = if i == STUCK_MACHINE {
+            format!("\n  timeouts {{\n    create = \"{STUCK_CREATE_TIMEOUT_S}s\"\n  }}")
+        } else {
+            String::new()
+        };
         // The license first: hotpatch on an Arc machine needs it.
         hcl.push_str(&format!(
             r#"
 resource "hotpatch_enrollment" "m{i:04}" {{
-  machine_id = "{machine_id}"
+  machine_id = "{machine_id}"{timeouts}
 }}
 
 resource "hotpatch_machine_setting" "m{i:04}" {{
@@ -229,13 +247,14 @@ struct Phase {
     recovered: Vec<ObjectKind>,
 }
 
-/// With `CHAOS_OUT` set, writes `<phase>.stdout`, `<phase>.stderr` and `<phase>.requests.json`
-/// into that folder, for looking into a run.
-fn keep(phase: &str, w: &Watched, log: &[LoggedRequest]) {
-    let Some(dir) = std::env::var_os("CHAOS_OUT").map(PathBuf::from) else {
+/// With `HOTPATCH_CHAOS_OUT` set, writes `<phase>.stdout`, `<phase>.stderr` and
+/// `<phase>.requests.json` into its `seed-<seed>` folder, for looking into a run.
+fn keep(seed: u64, phase: &str, w: &Watched, log: &[LoggedRequest]) {
+    let Some(dir) = std::env::var_os("HOTPATCH_CHAOS_OUT").map(PathBuf::from) else {
         return;
     };
-    std::fs::create_dir_all(&dir).expect("create CHAOS_OUT");
+    let dir = dir.join(format!("seed-{seed}"));
+    std::fs::create_dir_all(&dir).expect("create HOTPATCH_CHAOS_OUT");
     let write = |name: String, text: &[u8]| {
         std::fs::write(dir.join(&name), text).unwrap_or_else(|e| panic!("writing {name}: {e}"));
     };
@@ -250,6 +269,7 @@ fn keep(phase: &str, w: &Watched, log: &[LoggedRequest]) {
 fn apply(
     env: &TestEnv,
     tf: &Terraform,
+    seed: u64,
     phase: &str,
     deadline: Duration,
     interrupt: Option<watched::InterruptWhen<'_>>,
@@ -263,7 +283,7 @@ fn apply(
         interrupt,
     );
     let log = env.emulator.requests();
-    keep(phase, &watched, &log);
+    keep(seed, phase, &watched, &log);
     let events = ApplyEvents::parse(&watched.output.stdout);
     let state = inventory::state_objects(&tf.show_json());
     let lost = lost_answers_since(env, since);
@@ -286,9 +306,9 @@ fn apply(
 
 fn report_phase(name: &str, p: &Phase, resources: usize) {
     let w = &p.watched;
-    let interrupted = w
-        .interrupted_after
-        .map_or(String::new(), |d| format!(", Ctrl-C after {:.1} s", d.as_secs_f64()));
+    let interrupted = w.interrupted_after.map_or(String::new(), |d| {
+        format!(", Ctrl-C after {:.1} s", d.as_secs_f64())
+    });
     say(format!(
         "  {name}: exit {} after {:.1} s{interrupted}; {} resource operations completed, {} failed; {} of {resources} resources in state ({})",
         w.output.code,
@@ -369,12 +389,56 @@ fn errors_of(p: &Phase) -> String {
         .join("\n      ")
 }
 
-#[test]
-fn chaos_run_converges_without_orphans_or_rewrites() {
-    let seed = env_number("CHAOS_SEED", DEFAULT_SEED);
-    let wanted = usize::try_from(env_number("CHAOS_RESOURCES", DEFAULT_RESOURCES as u64))
-        .expect("CHAOS_RESOURCES fits in usize");
-    let size = Size::for_resources(wanted);
+/// Objects in state that do not exist in the emulator (checked once the run is clean).
+fn check_phantoms(env: &TestEnv, p: &Phase) -> Vec<String> {
+    let now = inventory::emulator_objects(&env.emulator);
+    p.state
+        .iter()
+        .filter(|(id, _)| !now.contains_key(*id))
+        .map(|(id, o)| {
+            format!(
+                "after the clean apply: {} ({id}) is in state but does not exist",
+                o.address
+            )
+        })
+        .collect()
+}
+
+/// The enrollment whose operation never finished: its timeout ended the wait with a warning,
+/// and it is in state (ARM accepted it), with its transitional status.
+fn check_stuck(p: &Phase, profile_id: &str) -> Vec<String> {
+    let address = format!("hotpatch_enrollment.m{STUCK_MACHINE:04}");
+    let mut out = Vec::new();
+    match p
+        .events
+        .diagnostics
+        .iter()
+        .find(|d| d.address.as_deref() == Some(&address))
+    {
+        Some(d) => say(format!(
+            "  the stuck enrollment ended apply 1 with a {}: {} ({})",
+            d.severity,
+            d.summary,
+            if d.detail.contains("timeout") {
+                "its timeout ran out"
+            } else {
+                "not its timeout"
+            }
+        )),
+        None => out.push(format!(
+            "apply 1: {address}, whose operation never finished, got no diagnostic"
+        )),
+    }
+    if !p.state.contains_key(&profile_id.to_lowercase()) {
+        out.push(format!(
+            "apply 1: {address} was accepted by ARM but is not in state"
+        ));
+    }
+    out
+}
+
+/// One seed's run on a fresh emulator: its violations (empty when it passed).
+fn run_seed(seed: u64, size: Size) -> Vec<String> {
     let resources = size.resources();
     let started = Instant::now();
     // Generous: it only guards against a hang.
@@ -390,30 +454,53 @@ fn chaos_run_converges_without_orphans_or_rewrites() {
     let tf = env.terraform();
     tf.write_config(&configuration(&env, size));
     say(format!(
-        "\nchaos run: seed {seed} (CHAOS_SEED), {resources} resources: {m} hotpatch_enrollment, {m} hotpatch_machine_setting, {m} hotpatch_schedule_assignment, {s} hotpatch_maintenance_schedule, {s} hotpatch_dynamic_scope",
+        "\nchaos run: seed {seed} (HOTPATCH_CHAOS_SEEDS={seed}), {resources} resources: {m} hotpatch_enrollment, {m} hotpatch_machine_setting, {m} hotpatch_schedule_assignment, {s} hotpatch_maintenance_schedule, {s} hotpatch_dynamic_scope",
         m = size.machines,
         s = size.schedules
     ));
     env.emulator
         .set_chaos(chaos_config(seed))
         .expect("valid chaos configuration");
+    // An explicit rule wins over the chaos draw: this enrollment's operation never finishes.
+    let stuck_machine = env
+        .emulator
+        .machine_id(&seed::fleet_machine_name(STUCK_MACHINE));
+    env.emulator.inject(Fault::stuck_lro().matching(
+        Some("PUT"),
+        Some(&format!("{stuck_machine}/licenseProfiles/")),
+    ));
     let mut violations = Vec::new();
 
-    // 1. Chaos, and one Ctrl-C once a share of the objects has been written.
+    // 1. Chaos, and one Ctrl-C once a share of the objects has been written and the stuck
+    // enrollment's timeout has run out (so that it ends on its timeout, not on the Ctrl-C).
     let threshold = ((resources as f64) * INTERRUPT_AT).ceil() as usize;
-    let mut written_enough = || env.emulator.writes().len() >= threshold;
-    let first = apply(&env, &tf, "apply-1", deadline, Some(&mut written_enough));
-    report_phase("apply 1 (chaos, Ctrl-C)", &first, resources);
+    let stuck_profile = format!("{stuck_machine}/licenseProfiles/default");
+    let mut stuck_written: Option<Instant> = None;
+    let mut ready = || {
+        if stuck_written.is_none() && !env.emulator.writes_for(&stuck_profile).is_empty() {
+            stuck_written = Some(Instant::now());
+        }
+        stuck_written.is_some_and(|t| t.elapsed() > Duration::from_secs(STUCK_CREATE_TIMEOUT_S + 3))
+            && env.emulator.writes().len() >= threshold
+    };
+    let first = apply(&env, &tf, seed, "apply-1", deadline, Some(&mut ready));
+    report_phase("apply 1 (chaos, stuck LRO, Ctrl-C)", &first, resources);
     if first.watched.interrupted_after.is_none() {
         violations.push(format!(
             "apply 1 ended (exit {}) before {threshold} objects were written: no Ctrl-C was sent",
             first.watched.output.code
         ));
     }
+    violations.extend(check_stuck(&first, &stuck_profile));
     violations.extend(check_orphans(&env, &baseline, "apply 1", &first));
+    // The service finishes what it accepted, later.
+    let released = env.emulator.release_stuck_operations();
+    say(format!(
+        "  stuck operations the service finished after apply 1: {released}"
+    ));
 
     // 2. Chaos, run to its end.
-    let second = apply(&env, &tf, "apply-2", deadline, None);
+    let second = apply(&env, &tf, seed, "apply-2", deadline, None);
     report_phase("apply 2 (chaos)", &second, resources);
     violations.extend(check_orphans(&env, &baseline, "apply 2", &second));
     let chaos = env.emulator.chaos().expect("chaos report");
@@ -426,7 +513,7 @@ fn chaos_run_converges_without_orphans_or_rewrites() {
     env.emulator
         .set_chaos_enabled(false)
         .expect("chaos switched off");
-    let clean = apply(&env, &tf, "apply-3", deadline, None);
+    let clean = apply(&env, &tf, seed, "apply-3", deadline, None);
     report_phase("apply 3 (clean)", &clean, resources);
     if clean.watched.output.code != 0 {
         violations.push(format!(
@@ -436,6 +523,7 @@ fn chaos_run_converges_without_orphans_or_rewrites() {
         ));
     }
     violations.extend(check_orphans(&env, &baseline, "apply 3", &clean));
+    violations.extend(check_phantoms(&env, &clean));
     if clean.state.len() != resources {
         violations.push(format!(
             "after the clean apply {} of {resources} resources are in state",
@@ -467,18 +555,15 @@ fn chaos_run_converges_without_orphans_or_rewrites() {
     // The write ledger over the whole run.
     let ledger = env.emulator.writes();
     let rw = rewrites(&ledger);
+    let most = ledger.iter().map(|o| o.writes.len()).max().unwrap_or(0);
     say(format!(
-        "  write ledger: {} objects written, {} accepted writes, {} repeats right after a lost answer (allowed), {} rewrites of objects already as wanted",
+        "  write ledger: {} objects written, {} accepted writes (at most {most} to one object), {} repeats right after a lost answer (allowed), {} rewrites of objects already as wanted",
         ledger.len(),
         ledger.iter().map(|o| o.writes.len()).sum::<usize>(),
         rw.excused,
         rw.violations.len()
     ));
-    violations.extend(
-        rw.violations
-            .into_iter()
-            .map(|v| format!("rewrite: {v}")),
-    );
+    violations.extend(rw.violations.into_iter().map(|v| format!("rewrite: {v}")));
     say(format!(
         "  chaos run (seed {seed}, {resources} resources) took {:.1} s; {} violations",
         started.elapsed().as_secs_f64(),
@@ -487,10 +572,35 @@ fn chaos_run_converges_without_orphans_or_rewrites() {
     for v in &violations {
         say(format!("  VIOLATION {v}"));
     }
+    violations
+}
+
+#[test]
+fn chaos_run_converges_without_orphans_or_rewrites() {
+    let seeds: Vec<u64> = env_text("HOTPATCH_CHAOS_SEEDS", DEFAULT_SEEDS)
+        .split(',')
+        .map(|s| number("HOTPATCH_CHAOS_SEEDS", s))
+        .collect();
+    let wanted = env_text("HOTPATCH_CHAOS_RESOURCES", &DEFAULT_RESOURCES.to_string());
+    let wanted = usize::try_from(number("HOTPATCH_CHAOS_RESOURCES", &wanted))
+        .expect("HOTPATCH_CHAOS_RESOURCES fits in usize");
+    let size = Size::for_resources(wanted);
+    let failed: Vec<String> = seeds
+        .iter()
+        .filter_map(|&seed| {
+            let v = run_seed(seed, size);
+            (!v.is_empty()).then(|| {
+                format!(
+                    "seed {seed} (HOTPATCH_CHAOS_SEEDS={seed} HOTPATCH_CHAOS_RESOURCES={wanted} reproduces it), {} problems:\n{}",
+                    v.len(),
+                    v.join("\n")
+                )
+            })
+        })
+        .collect();
     assert!(
-        violations.is_empty(),
-        "chaos run (seed {seed}, CHAOS_SEED={seed} reproduces it) found {} problems:\n{}",
-        violations.len(),
-        violations.join("\n")
+        failed.is_empty(),
+        "chaos run failed:\n{}",
+        failed.join("\n\n")
     );
 }
