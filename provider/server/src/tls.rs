@@ -226,6 +226,21 @@ pub fn tls_incoming(
 mod tests {
     use super::*;
 
+    /// The server key is the first thing a provider process draws random bytes for, so how
+    /// aws-lc seeds decides the start-up cost: its CPU-jitter source took tens of milliseconds
+    /// at every launch. The workspace builds aws-lc without it (`.cargo/config.toml`,
+    /// docs/benchmarks.md "Entropy"); this fails if that setting stops reaching its build.
+    #[test]
+    fn aws_lc_seeds_from_the_operating_system_not_cpu_jitter() {
+        // SAFETY: a read-only query of aws-lc's configured entropy source, no arguments.
+        let jitter = unsafe { aws_lc_sys::FIPS_is_entropy_cpu_jitter() };
+        assert_eq!(
+            jitter, 0,
+            "aws-lc was built with its CPU-jitter entropy source; AWS_LC_SYS_NO_JITTER_ENTROPY=1 \
+             (.cargo/config.toml) did not reach aws-lc-sys's build script"
+        );
+    }
+
     #[test]
     fn server_certificate_matches_go_plugin_template() {
         let identity = ServerIdentity::generate().expect("identity");
