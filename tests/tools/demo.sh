@@ -61,9 +61,9 @@ echo "==> Hotpatch status"
 tf output -json hotpatch_status | python3 -c '
 import json, sys
 rows = json.load(sys.stdin)
-print("    %-22s %-10s %-12s %s" % ("machine", "status", "license", "enrolled"))
+print("    %-22s %-13s %-9s %s" % ("machine", "status", "license", "why not enabled"))
 for name, r in sorted(rows.items()):
-    print("    %-22s %-10s %-12s %s" % (name, r["status"], r["subscription_status"], r["enrollment_date"]))
+    print("    %-22s %-13s %-9s %s" % (name, r["status"], r["license"] or "-", "; ".join(r["issues"] or []) or "-"))
 '
 
 echo "==> Fleet status (hotpatch_machines)"

@@ -6,5 +6,6 @@ action "hotpatch_install" "hotpatches_only" {
     reboot_setting               = "Never"
     classifications_to_include   = ["Critical", "Security"]
     exclude_kbs_requiring_reboot = true
+    max_patch_publish_date       = "2025-06-30T00:00:00Z"
   }
 }

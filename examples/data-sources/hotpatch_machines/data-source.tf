@@ -15,3 +15,8 @@ output "fleet_counts" {
 output "ready_to_enroll" {
   value = [for m in data.hotpatch_machines.not_enrolled.machines : m.name if m.eligible]
 }
+
+# "12 of 40 Arc machines in rg-hotpatch are not enrolled yet."
+output "not_enrolled_share" {
+  value = "${data.hotpatch_machines.not_enrolled.counts["Not enrolled"]} of ${data.hotpatch_machines.not_enrolled.total_in_scope} Arc machines in rg-hotpatch are not enrolled yet."
+}

@@ -1,5 +1,6 @@
-# Turn hotpatch on for an Arc-enabled Windows Server 2025 machine. On Arc the machine needs the
-# hotpatch license first, so the setting refers to the enrollment (which also orders the two).
+# Enable Hotpatching on an Arc-enabled Windows Server 2025 machine, as the portal's button does:
+# the hotpatch license, then the switch. The setting refers to the enrollment, which also orders
+# the two (the service evaluates the switch as Enabled only on a licensed machine).
 resource "hotpatch_enrollment" "web01" {
   machine_id = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-hotpatch/providers/Microsoft.HybridCompute/machines/arc-ws2025-dc-01"
 }

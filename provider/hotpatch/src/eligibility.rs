@@ -97,11 +97,14 @@ impl MachineFacts {
 
     /// Windows Server 2025 by name or build, Standard or Datacenter by name, SKU or edition.
     fn arc_os_issue(&self) -> Option<Ineligibility> {
-        let os = [&self.os_name, &self.os_sku]
-            .iter()
-            .filter_map(|s| s.as_deref())
-            .collect::<Vec<_>>()
-            .join(" ");
+        // Name and SKU, once each (agents often report the same text in both).
+        let mut facts: Vec<&str> = Vec::new();
+        for fact in [&self.os_name, &self.os_sku].into_iter().flatten() {
+            if !facts.iter().any(|f| f.eq_ignore_ascii_case(fact)) {
+                facts.push(fact);
+            }
+        }
+        let os = facts.join(" ");
         if os.is_empty() && self.os_version.is_none() {
             return None;
         }
@@ -229,8 +232,9 @@ mod tests {
     #[test]
     fn arc_other_windows_versions_and_editions_are_not_eligible() {
         let ws2022 = arc(
-            json!({ "osType": "windows", "osName": "Windows Server 2022 Datacenter", "osVersion": "10.0.20348.3692" }),
+            json!({ "osType": "windows", "osName": "Windows Server 2022 Datacenter", "osSku": "windows server 2022 datacenter", "osVersion": "10.0.20348.3692" }),
         );
+        // Named once, though name and SKU both say it.
         assert_eq!(verdict(&ws2022), not_2025("Windows Server 2022 Datacenter"));
         let essentials =
             arc(json!({ "osType": "windows", "osSku": "Windows Server 2025 Essentials" }));

@@ -1,45 +1,58 @@
 //! `hotpatch_enrollment`: the hotpatch license of one Arc machine.
 //!
 //! The license lives in the machine's `licenseProfiles/default` child resource, shared with
-//! ESU and Software Assurance. Every write therefore reads the profile first and sends back
-//! everything it holds, changing only the `Hotpatch` product feature
-//! ([`license_profile_body`]). Reads go through the machine GET, whose body mirrors the license
-//! profile next to the patch settings the status word needs, so a refresh costs one ARM read.
+//! ESU, Software Assurance and the product-level Windows Server subscription. Enrolling and
+//! cancelling write the `Hotpatch` product feature alone (`license_feature`), so nothing else is
+//! licensed, billed or lost because of this resource. Reads go through the machine GET
+//! ([`read_machine`]), whose body mirrors the license profile next to the patch settings the
+//! status word needs, so a refresh costs one ARM read.
 //!
-//! Create and destroy wait for the license to settle (the feature to leave `Enabling` /
-//! `Disabling`) within the operation's timeout; when the wait runs out, the state the service
-//! reached is recorded with the error, because the write itself was accepted.
+//! Partial failures end deliberately (docs/resources/enrollment.md, "Reliability"):
+//!
+//! * never adopt: a create that finds the feature already `Enabled` / `Enabling` fails before
+//!   writing, with the import instructions. An enrollment this provider wrote is never looked
+//!   at that way, because every write ARM may have accepted leaves the object in state (the
+//!   next run refreshes it instead of creating it).
+//! * never lose a write: whenever ARM may have accepted the write, create returns a state (as
+//!   read back with a fresh context, or the planned object when that read fails too).
+//! * an unfinished wait after an accepted write is a warning, not an error: an error on create
+//!   taints the object, and replacing an enrollment means cancelling the license and enrolling
+//!   it again, while the service finishes the one it accepted on its own; the transitional
+//!   status is recorded and the next refresh reconciles it. Only the service's own verdict
+//!   (`Failed`) is an error.
 
 use std::time::Duration;
 
 use armclient::models::hybridcompute::{
-    LicenseProfile, LicenseProfileProperties, Machine, PatchSettings, ProductFeature,
-    ProductProfile, ProductType, SubscriptionStatus, API_VERSION, HOTPATCH_FEATURE,
-    LICENSE_PROFILE_NAME,
+    LicenseProfile, Machine, PatchSettings, ProductFeature, SubscriptionStatus, API_VERSION,
+    HOTPATCH_FEATURE, LICENSE_PROFILE_NAME,
 };
 use armclient::{ArmClient, ArmError};
 use async_trait::async_trait;
-use tfframework::wait::{wait_until, Backoff, Poll, WaitError};
 use tfframework::{
     ApplyRequest, AttributePath, Context, Diagnostic, Diagnostics, ImportRequest, Known, Model,
     PlanRequest, Resource, TimeoutDefaults,
 };
 
-use crate::arm_diag::{arm_error, arm_error_at, op_error, read_outcome};
+use crate::already_exists::already_exists;
+use crate::arm_diag::{arm_error_at, op_error, read_outcome};
+use crate::license_feature::{changes_besides_hotpatch, feature_write, set_feature, WriteEnd};
 use crate::machine_facts::MachineFacts;
 use crate::machine_id::{strip_license_profile, ArcMachineId, LICENSE_PROFILE_SUFFIX};
 use crate::provider_data::HotpatchData;
 use crate::status::{portal_status, HotpatchSignals};
+use crate::unfinished::Unfinished;
 
 /// How long create and destroy wait by default for the license to settle: the service takes
 /// minutes, and a license left `Enabling` is not yet billed nor usable.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
-const SETTLE_POLL: Duration = Duration::from_secs(2);
 
 /// The hotpatch license of one Azure Arc-enabled Windows Server 2025 machine. Create enrolls the
 /// machine (license profile feature `Hotpatch` enabled) and waits until the service settles;
-/// destroy cancels only the Hotpatch feature and keeps ESU, Software Assurance and any other part
-/// of the license profile.
+/// destroy cancels only the Hotpatch feature. Only that feature is ever written: ESU, Software
+/// Assurance and the product-level Windows Server subscription are never set, cleared or sent.
+/// Pair it with `hotpatch_machine_setting` (`hotpatching_enabled = true`) to enable hotpatching,
+/// as the portal's "Enable Hotpatching" does.
 #[derive(Model, Clone, Debug, PartialEq)]
 pub struct EnrollmentModel {
     /// ARM id of the `Microsoft.HybridCompute/machines` resource (compared case-insensitively).
@@ -48,22 +61,29 @@ pub struct EnrollmentModel {
     /// `<machine_id>/licenseProfiles/default`.
     #[tf(computed, state_for_unknown)]
     pub id: Option<String>,
-    /// The portal's word: `Enabled`, `Disabled`, `Pending`, `Canceled` or `Not enrolled`.
+    /// The portal's word for the machine (`Enabled`, `Disabled`, `Pending`, `Canceled` or `Not
+    /// enrolled`) as of this resource's last apply or refresh. It combines the license with the
+    /// machine's hotpatch switch, so it changes when the switch changes (a
+    /// `hotpatch_machine_setting`, the portal), and state shows the new word at the next
+    /// refresh: in the run that enrolls a machine and then switches hotpatching on it reads
+    /// `Disabled` (enrolled, switch not yet on), and `Enabled` from the next plan or apply on.
     #[tf(computed)]
     pub status: Option<String>,
-    /// Raw `subscriptionStatus` of the Hotpatch feature (`Enabled`, `Enabling`, `Failed`, ...).
+    /// Raw `subscriptionStatus` of the Hotpatch feature (`Enabled`, `Enabling`, `Failed`, ...)
+    /// as of the last apply or refresh; `Enabling` is recorded when apply stopped waiting
+    /// before the service finished.
     #[tf(computed)]
     pub subscription_status: Option<String>,
     /// When the machine was enrolled (RFC 3339).
     #[tf(computed)]
     pub enrollment_date: Option<String>,
-    /// When billing started (RFC 3339).
+    /// When billing of the Hotpatch feature started (RFC 3339).
     #[tf(computed)]
     pub billing_start_date: Option<String>,
     /// When the license was cancelled (RFC 3339).
     #[tf(computed)]
     pub disenrollment_date: Option<String>,
-    /// When billing ended (RFC 3339).
+    /// When billing of the Hotpatch feature ended (RFC 3339).
     #[tf(computed)]
     pub billing_end_date: Option<String>,
 }
@@ -133,8 +153,8 @@ impl EnrollmentModel {
         }
     }
 
-    /// What is known of an enrollment from its machine id alone (import; the read fills the
-    /// rest).
+    /// What is known of an enrollment from its machine id alone: import, and a create whose
+    /// outcome could not be read back (the planned object). The next read fills the rest.
     fn of_machine(machine_id: &str) -> Self {
         EnrollmentModel {
             machine_id: machine_id.to_owned(),
@@ -161,110 +181,190 @@ pub(crate) fn machine_feature(machine: &Machine) -> Option<&ProductFeature> {
         .feature(HOTPATCH_FEATURE)
 }
 
-/// The license profile PUT body: what exists (read-only fields dropped) with the Hotpatch
-/// feature set to `status`. A machine without a product profile gets the Windows Server product
-/// enabled, as the service's own enrollment example does.
-pub(crate) fn license_profile_body(
-    existing: Option<LicenseProfile>,
-    location: Option<String>,
-    status: SubscriptionStatus,
-) -> LicenseProfile {
-    let mut profile = existing
-        .map(LicenseProfile::into_put_body)
+/// The one ARM read of an enrollment: the machine GET, whose body mirrors the license profile
+/// next to the patch settings the status word needs. Refresh, create's first look and every
+/// read-back after a write go through here, so a fleet-wide read can stand in for it in one
+/// place.
+pub(crate) async fn read_machine(
+    arm: &ArmClient,
+    machine_id: &str,
+) -> Result<Option<Machine>, ArmError> {
+    arm.get_optional::<Machine>(machine_id, API_VERSION).await
+}
+
+/// The Hotpatch feature when it already holds an enrollment (`Enabled` or `Enabling`): what
+/// create must not take over. `Failed` is not one (enrolling again is the way out of it).
+fn existing_enrollment(profile: Option<&LicenseProfile>) -> Option<&ProductFeature> {
+    profile?.hotpatch_feature().filter(|f| {
+        matches!(
+            f.subscription_status,
+            Some(SubscriptionStatus::Enabled | SubscriptionStatus::Enabling)
+        )
+    })
+}
+
+fn adoption_refused(machine_id: &str, feature: &ProductFeature) -> Diagnostic {
+    let word = feature
+        .subscription_status
+        .as_ref()
+        .map_or("Enabled", |s| s.as_str());
+    let since = feature
+        .enrollment_date
+        .as_deref()
+        .map(|d| format!(" (enrolled {d})"))
         .unwrap_or_default();
-    if profile.location.is_none() {
-        profile.location = location;
-    }
-    let props = profile
-        .properties
-        .get_or_insert_with(LicenseProfileProperties::default);
-    let product = props.product_profile.get_or_insert_with(|| ProductProfile {
-        subscription_status: Some(SubscriptionStatus::Enabled),
-        product_type: Some(ProductType::WindowsServer),
-        ..ProductProfile::default()
-    });
-    match product.feature_mut(HOTPATCH_FEATURE) {
-        Some(f) => f.subscription_status = Some(status),
-        None => product
-            .product_features
-            .get_or_insert_with(Vec::new)
-            .push(ProductFeature {
-                name: Some(HOTPATCH_FEATURE.to_owned()),
-                subscription_status: Some(status),
-                ..ProductFeature::default()
-            }),
-    }
-    profile
+    already_exists(
+        EnrollmentResource::TYPE_NAME,
+        &license_profile_path(machine_id),
+        &format!("The Hotpatch feature of {machine_id} is already {word}{since}: it was enrolled outside this Terraform configuration, and taking it over would make `terraform destroy` cancel a license Terraform did not create."),
+        &[(EnrollmentIdentity::MACHINE_ID, machine_id)],
+    )
+    .at(machine_path())
 }
 
-/// Polls the license profile until the Hotpatch feature leaves Enabling/Disabling, within the
-/// operation's deadline. Polls use the provider's client, so a read in flight at the deadline
-/// finishes and the wait reports what it saw.
-async fn settle(ctx: &Context, arm: &ArmClient, path: &str) -> Result<LicenseProfile, Diagnostic> {
-    let settled = wait_until(ctx, Backoff::every(SETTLE_POLL), || async move {
-        let profile: LicenseProfile = arm.get(path, API_VERSION).await?;
-        let transitional = profile
-            .hotpatch_feature()
-            .and_then(|f| f.subscription_status.as_ref())
-            .filter(|s| s.is_transitional())
-            .map(|s| s.as_str().to_owned());
-        Ok::<_, ArmError>(match transitional {
-            Some(word) => Poll::Pending(word),
-            None => Poll::Ready(profile),
-        })
-    })
-    .await;
-    settled.map_err(|e| match e {
-        WaitError::Failed(e) => arm_error("reading the license profile", &e),
-        WaitError::TimedOut { last } => Diagnostic::error(
-            "Timed out waiting for the hotpatch license",
-            format!("The Hotpatch feature of {path} was still {last} when the operation's timeout ran out. The service keeps working on it; raise the timeout in the resource's `timeouts` block to wait longer."),
-        ),
-        WaitError::Cancelled { .. } => Diagnostic::error(
-            "Operation cancelled",
-            "Terraform asked the provider to stop while waiting for the hotpatch license.",
-        ),
-    })
+/// What the service said when it refused a write. A refused body (400) gets a hint: the
+/// provider sends only the Hotpatch feature and will not add another product to get it
+/// accepted.
+fn write_refused(ctx: &Context, doing: &str, e: &ArmError) -> Diagnostic {
+    let mut d = op_error(ctx, doing, e);
+    if e.status() == Some(400) {
+        d.detail.push_str(&format!(
+            "\n\nThe provider sends only the {HOTPATCH_FEATURE} product feature of the license profile (`properties.productProfile.productFeatures`), never a product-level `subscriptionStatus` / `productType`, ESU or Software Assurance, so that nothing else is licensed or billed. If the service requires one of those on this machine, that is a licensing decision to make outside this resource (for example in the Azure portal); the provider does not make it for you."
+        ));
+    }
+    d
 }
 
-/// PUTs the profile with the Hotpatch feature set to `status` and waits for it to settle.
-/// Returns the settled profile, or the error plus whatever profile could be read after it
-/// (read with a fresh context: the operation's may have run out).
-async fn write_feature(
+/// Warns about fields of the license profile that changed while the provider wrote the
+/// Hotpatch feature: the provider did not send them, so someone (or the service) did.
+fn changed_meanwhile(machine_id: &str, changes: &[String]) -> Option<Diagnostic> {
+    if changes.is_empty() {
+        return None;
+    }
+    Some(Diagnostic::warning(
+        "The license profile changed outside the Hotpatch feature",
+        format!(
+            "While the provider wrote the Hotpatch feature of {machine_id}, these fields of its license profile changed:\n  {}\nThe provider sends only the Hotpatch feature, so it did not make (nor overwrite) these changes: someone else, or the service, did. If they were not intended, check ESU and Software Assurance of this machine: they may need restoring.",
+            changes.join("\n  ")
+        ),
+    ))
+}
+
+/// How a create ends after a write ARM may have accepted whose outcome apply could not wait
+/// for: the machine as read back with a fresh context (the operation's may be over), or the
+/// planned object when that read fails too.
+async fn record_unfinished(
     ctx: &Context,
     data: &HotpatchData,
     machine_id: &str,
-    location: Option<String>,
-    status: SubscriptionStatus,
-) -> Result<LicenseProfile, (Diagnostic, Option<LicenseProfile>)> {
-    let arm = data.arm.with_cancellation(ctx.stop.clone());
-    let path = license_profile_path(machine_id);
-    let existing: Option<LicenseProfile> = arm
-        .get_optional(&path, API_VERSION)
-        .await
-        .map_err(|e| (op_error(ctx, "reading the license profile", &e), None))?;
-    let body = license_profile_body(existing, location, status);
-    let failure = match arm
-        .put_lro::<_, LicenseProfile>(&path, API_VERSION, &body)
-        .await
-    {
-        Ok(_) => match settle(ctx, &data.arm, &path).await {
-            Ok(profile) => return Ok(profile),
-            Err(d) => d,
-        },
-        Err(e) => op_error(ctx, "writing the hotpatch license", &e),
-    };
-    // The service may have accepted the write before failing: read what exists so Terraform
-    // can record it.
+    why: &Unfinished,
+) -> (Option<EnrollmentModel>, Diagnostics) {
     let (recovery, _guard) = ctx.recovery();
-    let after = data
-        .arm
-        .with_cancellation(recovery.stop.clone())
-        .get_optional::<LicenseProfile>(&path, API_VERSION)
-        .await
-        .ok()
-        .flatten();
-    Err((failure, after))
+    let arm = data.arm.with_cancellation(recovery.stop.clone());
+    let raise = why.raise_hint("create");
+    let mut diags = Diagnostics::new();
+    match read_machine(&arm, machine_id).await {
+        Ok(Some(machine)) => match enrolled(machine_feature(&machine)) {
+            Some(feature) => {
+                let state = EnrollmentModel::from_feature(
+                    machine_id,
+                    feature,
+                    machine.windows_patch_settings(),
+                );
+                if feature.subscription_status == Some(SubscriptionStatus::Failed) {
+                    diags.push(enrollment_failed(machine_id, feature));
+                } else {
+                    diags.warning(
+                        "Hotpatch enrollment not finished",
+                        format!(
+                            "Apply stopped waiting for the enrollment of {machine_id}: {}. ARM accepted it, so it is recorded with subscription_status {} (status {}); the service keeps working on it and the next refresh records the outcome.{raise}",
+                            why.describe(),
+                            state.subscription_status.as_deref().unwrap_or("unknown"),
+                            state.status.as_deref().unwrap_or("unknown"),
+                        ),
+                    );
+                }
+                (Some(state), diags)
+            }
+            None => {
+                diags.error(
+                    "Hotpatch enrollment did not take effect",
+                    format!("Apply stopped waiting for the enrollment of {machine_id} ({}), and its license profile shows no enrollment, so nothing is recorded; the next apply enrolls it.", why.describe()),
+                );
+                (None, diags)
+            }
+        },
+        Ok(None) => {
+            diags.error(
+                "Arc machine disappeared",
+                format!(
+                    "{machine_id} was deleted while it was being enrolled ({}).",
+                    why.describe()
+                ),
+            );
+            (None, diags)
+        }
+        Err(e) => {
+            diags.warning(
+                "Hotpatch enrollment not confirmed",
+                format!(
+                    "Apply stopped waiting for the enrollment of {machine_id}: {}. ARM may have accepted it, and reading the machine back failed too ({e}), so it is recorded as planned; the next refresh shows whether it took effect (and the next plan proposes to enroll it again if it did not).{raise}",
+                    why.describe()
+                ),
+            );
+            (Some(EnrollmentModel::of_machine(machine_id)), diags)
+        }
+    }
+}
+
+fn enrollment_failed(machine_id: &str, feature: &ProductFeature) -> Diagnostic {
+    let reason = feature
+        .error
+        .as_ref()
+        .map(|e| e.to_string())
+        .unwrap_or_else(|| "no reason given".into());
+    Diagnostic::error(
+        "Hotpatch enrollment failed",
+        format!("The service reported the Hotpatch feature of {machine_id} as Failed: {reason}"),
+    )
+}
+
+/// The state and diagnostics of a create whose write settled.
+fn created(
+    machine_id: &str,
+    existing: Option<&LicenseProfile>,
+    profile: &LicenseProfile,
+    lost: Option<&ArmError>,
+    patch: Option<&PatchSettings>,
+) -> (Option<EnrollmentModel>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    diags.extend(
+        changed_meanwhile(machine_id, &changes_besides_hotpatch(existing, profile))
+            .map(Diagnostics::from)
+            .unwrap_or_default(),
+    );
+    let Some(feature) = enrolled(profile.hotpatch_feature()) else {
+        let now = profile
+            .hotpatch_feature()
+            .and_then(|f| f.subscription_status.as_ref())
+            .map_or("absent", |s| s.as_str());
+        let detail = match lost {
+            Some(e) => format!("Enrolling {machine_id} failed ({e}), and its license profile shows the Hotpatch feature {now}: the enrollment did not land, so nothing is recorded; the next apply enrolls it."),
+            None => format!("The service accepted the enrollment of {machine_id}, but its license profile shows the Hotpatch feature {now}."),
+        };
+        diags.error("Hotpatch enrollment did not take effect", detail);
+        return (None, diags);
+    };
+    if feature.subscription_status == Some(SubscriptionStatus::Failed) {
+        diags.push(enrollment_failed(machine_id, feature));
+    } else if let Some(e) = lost {
+        diags.warning(
+            "Hotpatch enrollment confirmed by reading it back",
+            format!("ARM's answer to the enrollment of {machine_id} was lost ({e}); its license profile shows the Hotpatch feature enrolled, so it is recorded."),
+        );
+    }
+    let state = EnrollmentModel::from_feature(machine_id, feature, patch);
+    (Some(state), diags)
 }
 
 #[async_trait]
@@ -308,11 +408,9 @@ impl Resource<HotpatchData> for EnrollmentResource {
         planned.id = Known::Value(license_profile_path(machine_id));
         let Some(data) = data else { return };
         // Plan-time eligibility: fail before any write when the machine cannot be enrolled.
-        match data
-            .arm
-            .get_optional::<Machine>(machine_id, API_VERSION)
-            .await
-        {
+        // (An existing enrollment is checked at apply, not here: when Terraform replaces an
+        // enrollment, this plan runs while the old one still exists.)
+        match read_machine(&data.arm, machine_id).await {
             Ok(None) => diags.error_at(
                 machine_path(),
                 "Arc machine not found",
@@ -345,51 +443,48 @@ impl Resource<HotpatchData> for EnrollmentResource {
     ) -> (Option<EnrollmentModel>, Diagnostics) {
         let machine_id = req.planned.machine_id.as_str();
         let arm = data.arm.with_cancellation(ctx.stop.clone());
-        let machine: Machine = match arm.get(machine_id, API_VERSION).await {
-            Ok(m) => m,
+        let machine = match read_machine(&arm, machine_id).await {
+            Ok(Some(m)) => m,
+            Ok(None) => {
+                let d = Diagnostic::error(
+                    "Arc machine not found",
+                    format!("machine_id {machine_id} does not exist (or the credentials cannot see it)."),
+                );
+                return (None, d.at(machine_path()).into());
+            }
             Err(e) => {
                 let d = op_error(ctx, "reading the Arc machine", &e).at(machine_path());
                 return (None, d.into());
             }
         };
-        let patch = machine.windows_patch_settings();
-        let location = machine.location.clone();
-        let mut diags = Diagnostics::new();
-        let written =
-            write_feature(ctx, data, machine_id, location, SubscriptionStatus::Enabled).await;
-        let profile = match written {
-            Ok(profile) => profile,
-            Err((d, after)) => {
-                diags.push(d);
-                let kept = enrolled(after.as_ref().and_then(LicenseProfile::hotpatch_feature))
-                    .map(|f| EnrollmentModel::from_feature(machine_id, f, patch));
-                return (kept, diags);
+        let path = license_profile_path(machine_id);
+        let existing: Option<LicenseProfile> = match arm.get_optional(&path, API_VERSION).await {
+            Ok(p) => p,
+            Err(e) => {
+                return (
+                    None,
+                    op_error(ctx, "reading the license profile", &e).into(),
+                )
             }
         };
-        let Some(feature) = profile.hotpatch_feature() else {
-            diags.error(
-                "Hotpatch feature missing",
-                format!(
-                    "The license profile of {machine_id} has no Hotpatch feature after enrollment."
-                ),
-            );
-            return (None, diags);
-        };
-        if feature.subscription_status == Some(SubscriptionStatus::Failed) {
-            let reason = feature
-                .error
-                .as_ref()
-                .map(|e| e.to_string())
-                .unwrap_or_else(|| "no reason given".into());
-            diags.error(
-                "Hotpatch enrollment failed",
-                format!(
-                    "The service reported the Hotpatch feature of {machine_id} as Failed: {reason}"
-                ),
-            );
+        if let Some(feature) = existing_enrollment(existing.as_ref()) {
+            return (None, adoption_refused(machine_id, feature).into());
         }
-        let state = EnrollmentModel::from_feature(machine_id, feature, patch);
-        (Some(state), diags)
+        let write = feature_write(existing.as_ref(), machine.location.clone(), true);
+        match set_feature(ctx, &arm, &path, &write).await {
+            WriteEnd::Rejected(e) => (
+                None,
+                write_refused(ctx, "enrolling the machine in hotpatch", &e).into(),
+            ),
+            WriteEnd::Settled { profile, lost } => created(
+                machine_id,
+                existing.as_ref(),
+                &profile,
+                lost.as_ref(),
+                machine.windows_patch_settings(),
+            ),
+            WriteEnd::Unfinished(why) => record_unfinished(ctx, data, machine_id, &why).await,
+        }
     }
 
     async fn read(
@@ -399,11 +494,8 @@ impl Resource<HotpatchData> for EnrollmentResource {
         current: &EnrollmentModel,
     ) -> (Option<EnrollmentModel>, Diagnostics) {
         let machine_id = current.machine_id.as_str();
-        let lookup = data
-            .arm
-            .with_cancellation(ctx.stop.clone())
-            .get_optional::<Machine>(machine_id, API_VERSION)
-            .await;
+        let arm = data.arm.with_cancellation(ctx.stop.clone());
+        let lookup = read_machine(&arm, machine_id).await;
         read_outcome(current, "reading the Arc machine", lookup, |machine| {
             // Cancelled (or never enrolled) outside Terraform reads as gone, so the next plan
             // enrolls again.
@@ -419,8 +511,8 @@ impl Resource<HotpatchData> for EnrollmentResource {
         _data: &HotpatchData,
         req: ApplyRequest<'_, EnrollmentModel>,
     ) -> (Option<EnrollmentModel>, Diagnostics) {
-        // Every argument forces replacement; an update only ever refreshes computed values,
-        // which the plan already carries.
+        // Every argument forces replacement; an update only ever changes the timeouts block,
+        // and the plan already carries the computed values.
         (Some(req.planned.clone()), Diagnostics::new())
     }
 
@@ -432,21 +524,23 @@ impl Resource<HotpatchData> for EnrollmentResource {
     ) -> Diagnostics {
         let machine_id = prior.machine_id.as_str();
         let path = license_profile_path(machine_id);
-        let existing: Option<LicenseProfile> = match data
-            .arm
-            .with_cancellation(ctx.stop.clone())
-            .get_optional(&path, API_VERSION)
-            .await
-        {
+        let arm = data.arm.with_cancellation(ctx.stop.clone());
+        let existing: Option<LicenseProfile> = match arm.get_optional(&path, API_VERSION).await {
             Ok(p) => p,
             Err(e) => return op_error(ctx, "reading the license profile", &e).into(),
         };
         if enrolled(existing.as_ref().and_then(LicenseProfile::hotpatch_feature)).is_none() {
             return Diagnostics::new();
         }
-        match write_feature(ctx, data, machine_id, None, SubscriptionStatus::Disabled).await {
-            Ok(_) => Diagnostics::new(),
-            Err((d, _)) => d.into(),
+        let write = feature_write(existing.as_ref(), None, false);
+        match set_feature(ctx, &arm, &path, &write).await {
+            WriteEnd::Rejected(e) => {
+                write_refused(ctx, "cancelling the hotpatch license", &e).into()
+            }
+            WriteEnd::Settled { profile, lost } => {
+                cancelled(machine_id, existing.as_ref(), &profile, lost.as_ref())
+            }
+            WriteEnd::Unfinished(why) => cancel_unfinished(ctx, data, machine_id, &why).await,
         }
     }
 
@@ -473,109 +567,98 @@ impl Resource<HotpatchData> for EnrollmentResource {
     }
 }
 
-/// Golden bodies: the exact license profile PUTs the resource sends, so the wire format is read
-/// here. (Billing-safe enrollment will change the create body; these pin today's.)
+/// The diagnostics of a destroy whose cancellation settled: the feature must now be off.
+fn cancelled(
+    machine_id: &str,
+    existing: Option<&LicenseProfile>,
+    profile: &LicenseProfile,
+    lost: Option<&ArmError>,
+) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    if let Some(d) = changed_meanwhile(machine_id, &changes_besides_hotpatch(existing, profile)) {
+        diags.push(d);
+    }
+    if let Some(feature) = enrolled(profile.hotpatch_feature()) {
+        let now = feature
+            .subscription_status
+            .as_ref()
+            .map_or("enrolled", |s| s.as_str());
+        let how = match lost {
+            Some(e) => format!("cancelling it failed ({e}) and "),
+            None => String::new(),
+        };
+        let mut d = Diagnostic::error(
+            "Hotpatch license not cancelled",
+            format!("The Hotpatch feature of {machine_id} is still {now}: {how}the license profile shows it enrolled, so the enrollment stays in state and the next destroy tries again."),
+        );
+        if let Some(reason) = feature.error.as_ref() {
+            d.detail.push_str(&format!(" The service says: {reason}"));
+        }
+        diags.push(d);
+    }
+    diags
+}
+
+/// How a destroy ends when ARM may have accepted the cancellation but apply could not wait for
+/// it: a cancellation under way (`Disabling`) already reads as gone, so it only warns; one that
+/// cannot be confirmed keeps the enrollment in state.
+async fn cancel_unfinished(
+    ctx: &Context,
+    data: &HotpatchData,
+    machine_id: &str,
+    why: &Unfinished,
+) -> Diagnostics {
+    let (recovery, _guard) = ctx.recovery();
+    let arm = data.arm.with_cancellation(recovery.stop.clone());
+    let mut diags = Diagnostics::new();
+    match read_machine(&arm, machine_id).await {
+        Ok(Some(machine)) if enrolled(machine_feature(&machine)).is_some() => diags.error(
+            "Hotpatch license not cancelled",
+            format!("Destroy stopped waiting for the cancellation of {machine_id} ({}), and the machine still shows the Hotpatch feature enrolled, so the enrollment stays in state; the next refresh shows whether the cancellation landed.", why.describe()),
+        ),
+        Ok(_) => diags.warning(
+            "Hotpatch cancellation not finished",
+            format!("Destroy stopped waiting for the cancellation of {machine_id}: {}. ARM accepted it (the feature is no longer enrolled), so the enrollment leaves the state; the service finishes the cancellation on its own.", why.describe()),
+        ),
+        Err(e) => diags.error(
+            "Hotpatch cancellation not confirmed",
+            format!("Destroy stopped waiting for the cancellation of {machine_id} ({}), and reading the machine back failed ({e}), so the enrollment stays in state; the next refresh shows whether the cancellation landed.", why.describe()),
+        ),
+    }
+    diags
+}
+
 #[cfg(test)]
-mod golden {
-    use serde_json::{json, Value};
+mod tests {
+    use serde_json::json;
 
     use super::*;
 
-    const MACHINE: &str = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-hotpatch/providers/Microsoft.HybridCompute/machines/arc-ws2025-esu-01";
-
-    /// The profile of a machine with ESU and Software Assurance, as GET returns it (read-only
-    /// fields included).
-    fn esu_and_sa_profile(hotpatch: Option<Value>) -> LicenseProfile {
-        let mut product = json!({
-            "subscriptionStatus": "Enabled",
-            "productType": "WindowsServer",
-            "enrollmentDate": "2025-03-01T08:00:00Z",
-            "billingStartDate": "2025-03-01T08:00:00Z"
-        });
-        if let Some(feature) = hotpatch {
-            product["productFeatures"] = json!([feature]);
-        }
-        serde_json::from_value(json!({
-            "id": format!("{MACHINE}/licenseProfiles/default"),
-            "name": "default",
-            "type": "Microsoft.HybridCompute/machines/licenseProfiles",
-            "location": "eastus",
-            "properties": {
-                "provisioningState": "Succeeded",
-                "softwareAssurance": { "softwareAssuranceCustomer": true },
-                "esuProfile": {
-                    "assignedLicense": "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-hotpatch/providers/Microsoft.HybridCompute/licenses/esu-dc",
-                    "assignedLicenseImmutableId": "6b2d1c7e-0000-4000-8000-000000000001",
-                    "esuKeys": [{ "sku": "Windows Server 2012 Datacenter", "licenseStatus": 1 }],
-                    "serverType": "Datacenter",
-                    "esuEligibility": "Eligible",
-                    "esuKeyState": "Active"
-                },
-                "productProfile": product
-            }
-        }))
+    fn profile(status: &str) -> LicenseProfile {
+        serde_json::from_value(json!({ "properties": { "productProfile": {
+            "productFeatures": [{ "name": "hotpatch", "subscriptionStatus": status }]
+        } } }))
         .unwrap()
     }
 
-    fn put_body(existing: Option<LicenseProfile>, status: SubscriptionStatus) -> Value {
-        let body = license_profile_body(existing, Some("eastus".to_owned()), status);
-        serde_json::to_value(body).unwrap()
-    }
-
     #[test]
-    fn enrolling_a_bare_machine_enables_the_windows_server_product_and_hotpatch() {
-        assert_eq!(
-            put_body(None, SubscriptionStatus::Enabled),
-            json!({
-                "location": "eastus",
-                "properties": { "productProfile": {
-                    "subscriptionStatus": "Enabled",
-                    "productType": "WindowsServer",
-                    "productFeatures": [{ "name": "Hotpatch", "subscriptionStatus": "Enabled" }]
-                } }
-            })
-        );
-    }
-
-    /// What a PUT to the ESU + Software Assurance machine sends: ESU and SA as they were, the
-    /// read-only fields gone, the product profile with `feature`.
-    fn esu_and_sa_body(feature: Value) -> Value {
-        json!({
-            "location": "eastus",
-            "properties": {
-                "softwareAssurance": { "softwareAssuranceCustomer": true },
-                "esuProfile": {
-                    "assignedLicense": "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-hotpatch/providers/Microsoft.HybridCompute/licenses/esu-dc"
-                },
-                "productProfile": {
-                    "subscriptionStatus": "Enabled",
-                    "productType": "WindowsServer",
-                    "productFeatures": [feature]
-                }
-            }
-        })
-    }
-
-    #[test]
-    fn enrolling_keeps_esu_and_software_assurance_and_drops_read_only_fields() {
-        assert_eq!(
-            put_body(Some(esu_and_sa_profile(None)), SubscriptionStatus::Enabled),
-            esu_and_sa_body(json!({ "name": "Hotpatch", "subscriptionStatus": "Enabled" }))
-        );
-    }
-
-    #[test]
-    fn destroying_disables_only_the_hotpatch_feature() {
-        let enrolled = esu_and_sa_profile(Some(json!({
-            "name": "hotpatch",
-            "subscriptionStatus": "Enabled",
-            "enrollmentDate": "2025-03-02T08:00:00Z",
-            "billingStartDate": "2025-03-02T08:00:00Z"
-        })));
-        let body = license_profile_body(Some(enrolled), None, SubscriptionStatus::Disabled);
-        assert_eq!(
-            serde_json::to_value(body).unwrap(),
-            esu_and_sa_body(json!({ "name": "hotpatch", "subscriptionStatus": "Disabled" }))
-        );
+    fn only_an_enabled_or_enabling_feature_is_an_existing_enrollment() {
+        for (status, existing) in [
+            ("Enabled", true),
+            ("enabling", true),
+            ("Disabled", false),
+            ("Disabling", false),
+            ("Failed", false),
+            ("Unknown", false),
+            ("SomethingNew", false),
+        ] {
+            let p = profile(status);
+            assert_eq!(
+                existing_enrollment(Some(&p)).is_some(),
+                existing,
+                "{status}"
+            );
+        }
+        assert!(existing_enrollment(None).is_none());
     }
 }

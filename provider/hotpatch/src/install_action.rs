@@ -26,7 +26,8 @@ use tfframework::{
 
 use crate::action_progress::with_progress;
 use crate::arm_diag::arm_error;
-use crate::install_validators::{kb_digits, Classification, IsoDuration, KbNumber};
+use crate::install_validators::{Classification, IsoDuration, Rfc3339DateTime};
+use crate::kb::{self, KbNumber};
 use crate::machine_id::{AnyMachineId, MachineKind};
 use crate::machine_target::{self, MachineTarget};
 use crate::patch_report::{status_word, Report};
@@ -62,6 +63,11 @@ pub struct InstallConfig {
     /// that never reboot.
     #[tf(optional)]
     exclude_kbs_requiring_reboot: Option<bool>,
+    /// Install only updates published on or before this RFC 3339 date-time
+    /// (`2025-06-10T00:00:00Z`), e.g. to roll out exactly what a test ring validated. Sent as
+    /// written.
+    #[tf(optional, validator = Rfc3339DateTime)]
+    max_patch_publish_date: Option<String>,
 }
 
 pub struct InstallAction;
@@ -93,7 +99,7 @@ fn parameters(config: &InstallConfig) -> MachineInstallPatchesParameters {
             kb_numbers_to_include: config.kb_numbers_to_include.clone(),
             kb_numbers_to_exclude: config.kb_numbers_to_exclude.clone(),
             exclude_kbs_requiring_reboot: config.exclude_kbs_requiring_reboot,
-            max_patch_publish_date: None,
+            max_patch_publish_date: config.max_patch_publish_date.clone(),
         }),
         linux_parameters: None,
     }
@@ -214,13 +220,13 @@ impl Action<HotpatchData> for InstallAction {
         let included: Vec<&str> = include
             .iter()
             .filter_map(|k| match k {
-                Known::Value(s) => Some(kb_digits(s)),
+                Known::Value(s) => Some(kb::key(s)),
                 _ => None,
             })
             .collect();
         for (i, kb) in exclude.iter().enumerate() {
             if let Known::Value(kb) = kb {
-                if included.contains(&kb_digits(kb)) {
+                if included.contains(&kb::key(kb)) {
                     diags.error_at(
                         AttributePath::attr(InstallConfig::KB_NUMBERS_TO_EXCLUDE).index(i as i64),
                         "KB both included and excluded",
@@ -339,6 +345,7 @@ mod tests {
             kb_numbers_to_include: None,
             kb_numbers_to_exclude: None,
             exclude_kbs_requiring_reboot: None,
+            max_patch_publish_date: None,
         }
     }
 
@@ -351,6 +358,7 @@ mod tests {
             kb_numbers_to_include: Some(vec!["KB5061001".into()]),
             kb_numbers_to_exclude: Some(vec!["5061002".into()]),
             exclude_kbs_requiring_reboot: Some(true),
+            max_patch_publish_date: Some("2025-06-10T02:36:43.0539904+00:00".into()),
             ..bare(machine_id)
         }
     }
@@ -399,7 +407,8 @@ mod tests {
                 "classificationsToInclude": ["Security", "UpdateRollUp"],
                 "kbNumbersToInclude": ["KB5061001"],
                 "kbNumbersToExclude": ["5061002"],
-                "excludeKbsRequiringReboot": true
+                "excludeKbsRequiringReboot": true,
+                "maxPatchPublishDate": "2025-06-10T02:36:43.0539904+00:00"
             }
         });
         assert_eq!(

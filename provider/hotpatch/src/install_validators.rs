@@ -1,33 +1,9 @@
 //! Plan-time checks of one-time install arguments, so a typo fails `terraform plan` with the
-//! attribute named instead of failing the run after the service accepted it.
+//! attribute named instead of failing the run after the service accepted it. KB ids have
+//! their own module (`kb`), shared with the maintenance schedules.
 
-use armclient::models::hybridcompute::WindowsClassification;
+use armclient::models::hybridcompute::{parse_datetime, WindowsClassification};
 use tfframework::{AttributePath, Diagnostics, Validator, Value};
-
-/// A KB number as users write it: digits, with or without a `KB` prefix.
-pub struct KbNumber;
-
-/// The digits of a KB number (`KB5061001` and `5061001` are the same update).
-pub fn kb_digits(kb: &str) -> &str {
-    match kb.get(..2) {
-        Some(p) if p.eq_ignore_ascii_case("kb") => &kb[2..],
-        _ => kb,
-    }
-}
-
-impl Validator for KbNumber {
-    fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
-        let Some(s) = value.as_str() else { return };
-        let digits = kb_digits(s);
-        if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            diags.error_at(
-                path.clone(),
-                "Invalid KB number",
-                format!("{path}: {s:?} is not a KB number; write digits, with or without a \"KB\" prefix (\"KB5061001\" or \"5061001\")."),
-            );
-        }
-    }
-}
 
 /// An ISO 8601 duration of days, hours, minutes and seconds (`PT2H`, `PT90M`, `P1DT6H`).
 pub struct IsoDuration;
@@ -82,6 +58,23 @@ impl Validator for IsoDuration {
     }
 }
 
+/// An RFC 3339 date-time with its offset (`2025-06-10T00:00:00Z`,
+/// `2025-06-10T02:36:43.0539904+00:00`), as ARM's `date-time` format takes it.
+pub struct Rfc3339DateTime;
+
+impl Validator for Rfc3339DateTime {
+    fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+        let Some(s) = value.as_str() else { return };
+        if parse_datetime(s).is_none() {
+            diags.error_at(
+                path.clone(),
+                "Invalid date-time",
+                format!("{path}: {s:?} is not an RFC 3339 date-time with an offset, such as \"2025-06-10T00:00:00Z\" or \"2025-06-10T09:00:00+02:00\"."),
+            );
+        }
+    }
+}
+
 /// A Windows update classification, compared case-insensitively (`UpdateRollup` and the
 /// API's `UpdateRollUp` are the same).
 pub struct Classification;
@@ -128,14 +121,24 @@ mod tests {
     }
 
     #[test]
-    fn kb_numbers_and_classifications() {
-        for ok in ["KB5061001", "kb5061001", "5061001"] {
-            assert!(check(&KbNumber, ok), "{ok}");
-        }
-        for bad in ["", "KB", "KB50x", "5061001 ", "é"] {
-            assert!(!check(&KbNumber, bad), "{bad}");
-        }
+    fn classifications_and_dates() {
         assert!(check(&Classification, "UpdateRollup"));
+        for ok in [
+            "2025-06-10T00:00:00Z",
+            "2021-08-19T02:36:43.0539904+00:00",
+            "2025-06-10T09:00:00+02:00",
+        ] {
+            assert!(check(&Rfc3339DateTime, ok), "{ok}");
+        }
+        for bad in [
+            "2025-06-10",
+            "2025-06-10T00:00:00",
+            "10/06/2025",
+            "2025-13-01T00:00:00Z",
+            "",
+        ] {
+            assert!(!check(&Rfc3339DateTime, bad), "{bad}");
+        }
         assert!(check(&Classification, "security"));
         assert!(!check(&Classification, "Other"));
     }

@@ -5,6 +5,7 @@
 //! operation makes and how their results read back as Terraform state.
 
 mod action_progress;
+mod already_exists;
 mod arm_diag;
 mod assess_action;
 mod available_updates_data_source;
@@ -13,11 +14,15 @@ mod enrollment_list;
 mod enrollment_resource;
 mod install_action;
 mod install_validators;
+mod kb;
+mod license_feature;
 mod list_scope;
 mod machine_facts;
 mod machine_id;
+mod machine_selection;
 mod machine_setting_list;
 mod machine_setting_resource;
+mod machine_setting_write;
 mod machine_target;
 mod machines_data_source;
 mod maintenance;
@@ -29,6 +34,7 @@ mod serve;
 mod settings;
 mod status;
 mod status_data_source;
+mod unfinished;
 mod update_history_data_source;
 
 pub use provider::{HotpatchProvider, PROVIDER_ADDRESS};

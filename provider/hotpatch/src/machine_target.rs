@@ -1,9 +1,8 @@
-//! The machine an action or data source addresses through its `machine_id`: an Azure
-//! Arc-enabled machine or an Azure VM, told apart by the id's shape.
+//! The machine an action addresses through its `machine_id`: an Azure Arc-enabled machine or
+//! an Azure VM, told apart by the id's shape.
 //!
-//! `hotpatch_assess`, `hotpatch_install`, `hotpatch_available_updates` and
-//! `hotpatch_update_history` all take one. What follows from the id is the same for each, so
-//! it lives here once: which kind of machine it is, which resource provider's api-version its
+//! `hotpatch_assess` and `hotpatch_install` both take one. What follows from the id is the
+//! same for each, so it lives here once: which kind of machine it is, which resource provider's api-version its
 //! operations use, its name for messages, and the plan-time check that it exists (so a typo in
 //! an id fails `terraform plan` instead of a run the service already accepted).
 

@@ -31,7 +31,7 @@ scoped_model! {
         #[tf(optional, validator = one_of(RESOURCE_TYPES))]
         pub resource_type: Option<String>,
         /// Only list machines with this portal status (`Enabled`, `Disabled`, `Pending`,
-        /// `Canceled` or `Not enrolled`). `counts` is not filtered.
+        /// `Canceled` or `Not enrolled`). `counts` follows the filter; `total_in_scope` does not.
         #[tf(optional, validator = one_of(&PortalStatus::ALL.map(PortalStatus::as_str)))]
         pub status: Option<String>,
         /// The machines, sorted by id: objects with `id`, `name`, `resource_group_name`,
@@ -39,10 +39,14 @@ scoped_model! {
         /// `eligible`.
         #[tf(computed)]
         pub machines: Option<Vec<MachineRow>>,
-        /// Number of machines per portal status in the scope and resource type (before the
-        /// `status` filter); all five words are present, zeros included.
+        /// Number of the machines returned in `machines`, per portal status (after every
+        /// filter, so the numbers add up to the length of `machines`); all five words are
+        /// present, zeros included.
         #[tf(computed)]
         pub counts: Option<BTreeMap<String, i64>>,
+        /// Number of machines in the scope and resource type before the `status` filter.
+        #[tf(computed)]
+        pub total_in_scope: Option<i64>,
     }
 }
 
@@ -135,19 +139,16 @@ impl DataSource<HotpatchData> for MachinesDataSource {
             .iter()
             .map(|s| (s.as_str().to_owned(), 0))
             .collect();
-        let mut machines = Vec::new();
-        for f in &facts {
-            let status = f.status();
-            *counts.entry(status.as_str().to_owned()).or_default() += 1;
-            if config
-                .status
-                .as_deref()
-                .is_none_or(|want| want == status.as_str())
-            {
-                machines.push(MachineRow::of(f));
-            }
+        let machines: Vec<MachineRow> = facts
+            .iter()
+            .map(MachineRow::of)
+            .filter(|m| config.status.as_deref().is_none_or(|want| want == m.status))
+            .collect();
+        for m in &machines {
+            *counts.entry(m.status.clone()).or_default() += 1;
         }
         let state = MachinesModel {
+            total_in_scope: Some(i64::try_from(facts.len()).unwrap_or(i64::MAX)),
             machines: Some(machines),
             counts: Some(counts),
             ..config.clone()

@@ -80,6 +80,7 @@ impl Provider for HotpatchProvider {
             data_source(MachinesDataSource),
             data_source(AvailableUpdatesDataSource),
             data_source(UpdateHistoryDataSource),
+            data_source(crate::maintenance::MaintenanceScheduleDataSource),
         ]
     }
 
@@ -91,6 +92,8 @@ impl Provider for HotpatchProvider {
         vec![
             list_resource(crate::enrollment_list::EnrollmentList),
             list_resource(crate::machine_setting_list::MachineSettingList),
+            list_resource(crate::maintenance::ScheduleList),
+            list_resource(crate::maintenance::AssignmentList),
         ]
     }
 }

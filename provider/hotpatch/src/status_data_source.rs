@@ -23,7 +23,9 @@ pub struct StatusModel {
     #[tf(required, validator = AnyMachineId)]
     pub machine_id: String,
     /// The portal's word: `Enabled`, `Disabled`, `Pending`, `Canceled` or `Not enrolled` (see
-    /// the status mapping).
+    /// the status mapping), as of this read: at every plan, or during apply once the resources
+    /// it depends on are applied (for the word after enabling hotpatch, depend on the
+    /// `hotpatch_machine_setting`).
     #[tf(computed)]
     pub status: Option<String>,
     /// Arc: raw `subscriptionStatus` of the Hotpatch license feature; null when there is none

@@ -1,36 +1,49 @@
-//! `hotpatch_update_history`: installation runs of an Arc machine or Azure VM within the last
-//! `days` (the portal's "Update history"), each with its per-KB outcome and reboot status.
+//! `hotpatch_update_history`: installation runs within the last `days` (the portal's "Update
+//! history") of one machine (`machine_id`), a list (`machine_ids`) or a whole subscription or
+//! resource group (`scope`), each with its machine, per-KB outcome and reboot status.
 //!
-//! One Resource Graph query per read (`patch_results::history`); the `days` window is part of
-//! the query. A run is listed when its summary was last modified within the window.
+//! One paged Resource Graph query per read, whatever the number of machines
+//! (`patch_results::history`); the `days` window is part of the query. A run is listed when
+//! its summary was last modified within the window.
+
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use tfframework::validators::int_between;
+use tfframework::validators::{each, int_between};
 use tfframework::{Context, DataSource, Diagnostics, Model};
 
 use crate::arm_diag::arm_error;
 use crate::machine_id::AnyMachineId;
-use crate::machine_target::MachineTarget;
+use crate::machine_selection::{self, machine_key, FleetScopeId, Selection, SelectorNames};
 use crate::patch_results::{self, RowProperties, Run};
 use crate::provider_data::HotpatchData;
 
 /// Update Manager keeps installation results for 30 days.
 const MAX_DAYS: i64 = 30;
 
-/// Update installation runs of an Azure Arc-enabled machine or Azure VM within the last `days`
-/// days (one-time installs and scheduled runs), newest first, with per-KB outcome and reboot
-/// status. Read from Azure Resource Graph, where Update Manager keeps installation results for
-/// 30 days.
+/// Update installation runs within the last `days` days (one-time installs and scheduled
+/// runs) of one Azure Arc-enabled machine or Azure VM, a list of machines or a whole
+/// subscription or resource group, newest first, with per-KB outcome and reboot status. Read
+/// from Azure Resource Graph with one paged query, where Update Manager keeps installation
+/// results for 30 days.
 #[derive(Model)]
 pub struct UpdateHistoryModel {
-    /// ARM id of the `Microsoft.HybridCompute/machines` or `Microsoft.Compute/virtualMachines`
-    /// resource (compared case-insensitively).
-    #[tf(required, validator = AnyMachineId)]
-    machine_id: String,
+    /// One machine: ARM id of the `Microsoft.HybridCompute/machines` or
+    /// `Microsoft.Compute/virtualMachines` resource (compared case-insensitively). Exactly one
+    /// of `machine_id`, `machine_ids` and `scope`.
+    #[tf(optional, validator = AnyMachineId)]
+    machine_id: Option<String>,
+    /// Many machines: Arc machine and/or VM ids.
+    #[tf(optional, validator = each(AnyMachineId))]
+    machine_ids: Option<Vec<String>>,
+    /// Every machine in a subscription (`/subscriptions/<id>`) or resource group
+    /// (`/subscriptions/<id>/resourceGroups/<name>`).
+    #[tf(optional, validator = FleetScopeId)]
+    scope: Option<String>,
     /// How many days back to look, 1 to 30. Default 30.
     #[tf(optional, computed, validator = int_between(1, MAX_DAYS))]
     days: Option<i64>,
-    /// Runs, newest first.
+    /// Runs of every selected machine, newest first.
     #[tf(computed, nested)]
     runs: Option<Vec<RunModel>>,
 }
@@ -38,6 +51,10 @@ pub struct UpdateHistoryModel {
 /// One installation run.
 #[derive(Model)]
 pub struct RunModel {
+    /// The machine that ran it: as written in `machine_id` / `machine_ids`, or as Resource
+    /// Graph spells it for a `scope`.
+    #[tf(computed)]
+    machine_id: Option<String>,
     /// The run's GUID (installation activity id).
     #[tf(computed)]
     id: Option<String>,
@@ -107,10 +124,18 @@ pub struct RunPatchModel {
 
 pub struct UpdateHistoryDataSource;
 
+const SELECTORS: SelectorNames = SelectorNames {
+    machine_id: UpdateHistoryModel::MACHINE_ID,
+    machine_ids: UpdateHistoryModel::MACHINE_IDS,
+    scope: UpdateHistoryModel::SCOPE,
+};
+
 impl RunModel {
-    fn from_run(r: &Run) -> Self {
+    /// `r` as the run of `machine_id`.
+    fn from_run(machine_id: String, r: &Run) -> Self {
         let s = &r.summary;
         RunModel {
+            machine_id: Some(machine_id),
             id: Some(r.id.clone()),
             status: s.status.clone(),
             started_by: s.started_by.as_ref().map(|v| v.as_str().to_owned()),
@@ -147,20 +172,35 @@ impl DataSource<HotpatchData> for UpdateHistoryDataSource {
     type Model = UpdateHistoryModel;
     const TYPE_NAME: &'static str = "hotpatch_update_history";
 
+    fn validate(&self, config: &UpdateHistoryModelPlan, diags: &mut Diagnostics) {
+        machine_selection::validate(
+            SELECTORS,
+            &config.machine_id,
+            &config.machine_ids,
+            &config.scope,
+            diags,
+        );
+    }
+
     async fn read(
         &self,
         _ctx: &Context,
         data: &HotpatchData,
         config: &UpdateHistoryModel,
     ) -> (Option<UpdateHistoryModel>, Diagnostics) {
-        let target = match MachineTarget::new(&config.machine_id, UpdateHistoryModel::MACHINE_ID) {
-            Ok(t) => t,
+        let selection = match Selection::of(
+            SELECTORS,
+            config.machine_id.as_ref(),
+            config.machine_ids.as_ref(),
+            config.scope.as_ref(),
+        ) {
+            Ok(s) => s,
             Err(d) => return (None, d.into()),
         };
         let days = config.days.unwrap_or(MAX_DAYS);
         // Validation already bounds it; clamp anyway so a bad value never reaches KQL.
         let window = u32::try_from(days.clamp(1, MAX_DAYS)).unwrap_or(30);
-        let runs = match patch_results::history(&data.arm, &target.id, target.kind, window).await {
+        let runs = match patch_results::history(&data.arm, &selection, window).await {
             Ok(r) => r,
             Err(e) => {
                 return (
@@ -169,10 +209,27 @@ impl DataSource<HotpatchData> for UpdateHistoryDataSource {
                 )
             }
         };
+        // Configured ids keep the user's spelling; a scope's machines keep the service's.
+        let spelled: BTreeMap<String, &String> = selection
+            .ids()
+            .iter()
+            .map(|id| (machine_key(id), id))
+            .collect();
+        let machine_id = |r: &Run| {
+            spelled
+                .get(&machine_key(&r.machine_id))
+                .map_or_else(|| r.machine_id.clone(), |id| (*id).clone())
+        };
         let state = UpdateHistoryModel {
-            machine_id: target.id,
+            machine_id: config.machine_id.clone(),
+            machine_ids: config.machine_ids.clone(),
+            scope: config.scope.clone(),
             days: Some(days),
-            runs: Some(runs.iter().map(RunModel::from_run).collect()),
+            runs: Some(
+                runs.iter()
+                    .map(|r| RunModel::from_run(machine_id(r), r))
+                    .collect(),
+            ),
         };
         (Some(state), Diagnostics::new())
     }

@@ -2,6 +2,7 @@
 
 pub mod artifacts;
 pub mod env;
+pub mod mid_write;
 pub mod paths;
 pub mod plugin_client;
 pub mod registry;

@@ -7,7 +7,7 @@
 //! the normal way (registry, local mirror) and for other Terraform versions.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use crate::paths::{provider_dir, repo_root};
@@ -21,7 +21,8 @@ pub struct TfOutput {
 }
 
 impl TfOutput {
-    fn from_output(out: Output) -> Self {
+    /// What a finished command (e.g. a spawned one, after `wait_with_output`) printed.
+    pub fn from_output(out: Output) -> Self {
         TfOutput {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -126,6 +127,20 @@ impl Terraform {
 
     /// Runs `terraform <args>` in the working directory.
     pub fn run(&self, args: &[&str]) -> TfOutput {
+        TfOutput::from_output(self.command(args).output().expect("run terraform"))
+    }
+
+    /// Starts `terraform <args>` without waiting, with its output piped (for tests that signal
+    /// it mid-run, as a user pressing Ctrl-C would); collect it with `wait_with_output`.
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start terraform")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.cli);
         cmd.args(args)
             .current_dir(self.dir.path())
@@ -136,7 +151,7 @@ impl Terraform {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        TfOutput::from_output(cmd.output().expect("run terraform"))
+        cmd
     }
 
     pub fn apply(&self) -> TfOutput {
@@ -176,6 +191,21 @@ impl Terraform {
             let _ = std::fs::remove_file(self.dir.path().join(name));
         }
     }
+}
+
+/// Sends SIGINT to a [`Terraform::spawn`]ed command, as Ctrl-C does: Terraform asks its
+/// providers to stop (StopProvider) and waits for them to return.
+pub fn interrupt(child: &Child) {
+    let pid = libc::pid_t::try_from(child.id()).expect("pid fits pid_t");
+    // SAFETY: kill(2) has no memory-safety preconditions; the pid is our own child, not reaped
+    // before `child` is waited for, so it cannot have been recycled.
+    let rc = unsafe { libc::kill(pid, libc::SIGINT) };
+    assert_eq!(rc, 0, "kill(SIGINT): {}", std::io::Error::last_os_error());
+}
+
+/// Waits for a [`Terraform::spawn`]ed command and returns what it printed.
+pub fn finish(child: Child) -> TfOutput {
+    TfOutput::from_output(child.wait_with_output().expect("wait for terraform"))
 }
 
 /// Text with every run of whitespace folded into one space: Terraform wraps diagnostics at 80

@@ -4,9 +4,7 @@
 //! re-plan, drift made outside Terraform, import (CLI and `import {}` block) reproducing the
 //! same state, and destroy cleaning up — plus the failure modes users hit in practice.
 
-use std::time::Duration;
-
-use arm_emulator::{seed, Config, Fault, LroTiming};
+use arm_emulator::{seed, Config, Fault};
 use hotpatch_e2e::env::{TestEnv, PROVIDER_HCL};
 use hotpatch_e2e::terraform::one_line;
 use serde_json::Value;
@@ -238,45 +236,6 @@ fn failed_enrollment_is_an_error_with_state_kept() {
         .state_values("hotpatch_enrollment.web")
         .expect("state kept after failure");
     assert_eq!(state["subscription_status"], "Failed");
-}
-
-#[test]
-fn create_timeout_ends_the_wait_and_records_the_license_reached() {
-    // The service never finishes enrolling: the license stays `Enabling`.
-    let env = TestEnv::start(Config {
-        lro: LroTiming {
-            polls: u32::MAX,
-            duration: Duration::from_secs(3600),
-        },
-        ..Config::default()
-    });
-    let machine = seed::WS2025_STANDARD;
-    let tf = env.terraform();
-    let hcl = enrollment_hcl(&[("web", env.emulator.machine_id(machine))]).replace(
-        "machine_id = ",
-        "timeouts {\n    create = \"3s\"\n  }\n  machine_id = ",
-    );
-    tf.write_config(&hcl);
-    let out = tf.apply().failure();
-    assert!(
-        one_line(&out.stderr).contains("Timed out writing the hotpatch license"),
-        "{}",
-        out.combined()
-    );
-    // ARM accepted the enrollment, so Terraform records it (tainted) with the timeouts block.
-    let state = tf
-        .state_values("hotpatch_enrollment.web")
-        .expect("state kept after the timeout");
-    assert_eq!(state["subscription_status"], "Enabling");
-    assert_eq!(state["status"], "Pending");
-    assert_eq!(state["timeouts"]["create"], "3s");
-    assert_eq!(feature_status(&env, machine).as_deref(), Some("Enabling"));
-    let plan = tf.plan();
-    assert!(
-        one_line(&plan.stdout).contains("is tainted, so must be replaced"),
-        "{}",
-        plan.combined()
-    );
 }
 
 #[test]

@@ -1,13 +1,17 @@
 //! Maintenance schedules, schedule assignments and dynamic scopes end to end: real Terraform,
-//! the provider binary and the emulator with its read-back spelling quirks switched on (reboot
-//! settings as `NeverReboot`..., KB ids with and without the `KB` prefix, `UpdateRollUp`).
+//! the provider binary and the emulator, which reads reboot settings back as `NeverReboot`...
 //!
 //! Proves: apply then an empty re-plan for each reboot setting; an out-of-band KB-list edit
-//! shows as an in-place update; every invalid input fails at plan naming the attribute with
-//! zero ARM writes; assignments to an Arc machine and a VM; a dynamic scope updated in place;
-//! import of all three reproducing state with an empty plan; destroy removing everything.
+//! shows as an in-place update, an out-of-band respelling does not; KB ids and
+//! classifications are sent as written, so apply → import → plan is empty whichever spelling
+//! the configuration uses; every invalid input fails at plan naming the attribute with zero
+//! ARM writes; hour recurrence from 6 hours; a start in the past warns; assignments to an Arc
+//! machine and a VM; assigning a schedule to a VM with hotpatch on fails at plan, a dynamic
+//! scope that can match VMs warns; a dynamic scope at resource-group scope; a dynamic scope
+//! updated in place; import of all three reproducing state with an empty plan; destroy
+//! removing everything.
 
-use arm_emulator::{seed, Config, ScheduleChanges};
+use arm_emulator::{seed, Config, ScheduleChanges, VmChanges};
 use hotpatch_e2e::env::{TestEnv, PROVIDER_HCL};
 use hotpatch_e2e::terraform::one_line;
 
@@ -51,8 +55,9 @@ fn schedule_replans_empty_for_every_reboot_setting_and_shows_real_drift() {
         let ip = &read["properties"]["installPatches"];
         assert_ne!(ip["rebootSetting"], reboot, "quirk active: {ip}");
         assert_eq!(
-            ip["windowsParameters"]["kbNumbersToInclude"][0], "5041585",
-            "quirk active"
+            ip["windowsParameters"]["kbNumbersToInclude"],
+            serde_json::json!(["KB5041585", "KB5041586", "KB5041587"]),
+            "sent as written"
         );
         let plan = tf.plan();
         assert_eq!(
@@ -334,4 +339,230 @@ fn assignment_to_a_missing_machine_fails_without_state() {
         out.combined()
     );
     assert!(env.arm_writes().is_empty());
+}
+
+#[test]
+fn kb_ids_and_classifications_keep_the_spelling_written_through_import() {
+    let env = TestEnv::start(Config::default());
+    let tf = env.terraform();
+    let hcl = format!(
+        r#"{PROVIDER_HCL}
+resource "hotpatch_maintenance_schedule" "s" {{
+  name                = "spelling"
+  resource_group_name = "{rg}"
+  location            = "eastus"
+  start_date_time     = "2030-01-08 22:00"
+  time_zone           = "UTC"
+  recur_every         = "Month Second Tuesday"
+
+  windows {{
+    classifications_to_include = ["security", "UpdateRollUp"]
+    kb_numbers_to_include      = ["5050001", "KB5050002", "kb5050003"]
+    kb_numbers_to_exclude      = ["5040000"]
+  }}
+}}
+"#,
+        rg = seed::RESOURCE_GROUP
+    );
+    tf.write_config(&hcl);
+    tf.apply().success();
+    let put = env
+        .emulator
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "PUT" && r.path.ends_with("/spelling"))
+        .expect("the schedule PUT");
+    let body: serde_json::Value = serde_json::from_str(&put.body).unwrap();
+    let windows = &body["properties"]["installPatches"]["windowsParameters"];
+    assert_eq!(
+        windows["kbNumbersToInclude"],
+        serde_json::json!(["5050001", "KB5050002", "kb5050003"]),
+        "sent as written"
+    );
+    assert_eq!(
+        windows["classificationsToInclude"],
+        serde_json::json!(["security", "UpdateRollUp"])
+    );
+    assert_eq!(tf.plan().code, 0);
+
+    // Import rebuilds the state from the service: the plan is empty, spellings and all.
+    let id = tf.state_values("hotpatch_maintenance_schedule.s").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    tf.forget_state();
+    tf.run(&[
+        "import",
+        "-no-color",
+        "hotpatch_maintenance_schedule.s",
+        &id,
+    ])
+    .success();
+    let plan = tf.plan();
+    assert_eq!(plan.code, 0, "plan after import:\n{}", plan.combined());
+
+    // The same KBs respelled outside Terraform are no change; another KB is.
+    env.emulator
+        .change_maintenance_configuration(
+            "spelling",
+            &ScheduleChanges {
+                kb_numbers_to_include: Some(vec![
+                    "KB5050001".into(),
+                    "5050002".into(),
+                    "KB5050003".into(),
+                ]),
+                classifications_to_include: Some(vec!["Security".into(), "UpdateRollup".into()]),
+                ..ScheduleChanges::default()
+            },
+        )
+        .unwrap();
+    let plan = tf.plan();
+    assert_eq!(
+        plan.code,
+        0,
+        "a respelling is not drift:\n{}",
+        plan.combined()
+    );
+    env.emulator
+        .change_maintenance_configuration(
+            "spelling",
+            &ScheduleChanges {
+                kb_numbers_to_include: Some(vec!["KB5050001".into(), "KB5059999".into()]),
+                ..ScheduleChanges::default()
+            },
+        )
+        .unwrap();
+    let plan = tf.plan();
+    assert_eq!(plan.code, 2, "{}", plan.combined());
+    assert!(plan.stdout.contains("KB5059999"), "{}", plan.stdout);
+}
+
+#[test]
+fn hour_recurrence_from_six_hours_and_a_past_start_warns() {
+    let env = TestEnv::start(Config::default());
+    let tf = env.terraform();
+    let hcl = |recur: &str, start: &str| {
+        schedule_hcl("Never", "")
+            .replace("Month Second Tuesday Offset2", recur)
+            .replace("2030-01-08 22:00", start)
+    };
+    for recur in ["6Hours", "12Hours"] {
+        tf.write_config(&format!("{PROVIDER_HCL}{}", hcl(recur, "2030-01-08 22:00")));
+        let out = tf.apply().success();
+        assert!(
+            !out.combined().contains("Start time in the past"),
+            "{}",
+            out.stdout
+        );
+        assert_eq!(
+            env.emulator
+                .maintenance_configuration("patch-tuesday")
+                .unwrap()["properties"]["maintenanceWindow"]["recurEvery"],
+            recur
+        );
+        assert_eq!(tf.plan().code, 0, "re-plan with {recur}");
+    }
+    tf.destroy().success();
+    env.emulator.clear_requests();
+    for recur in ["4Hours", "Hour"] {
+        tf.write_config(&format!("{PROVIDER_HCL}{}", hcl(recur, "2030-01-08 22:00")));
+        let out = tf.plan().failure();
+        let text = one_line(&out.stderr);
+        assert!(
+            text.contains("recur_every") && text.contains("at least every 6 hours"),
+            "{recur}:\n{}",
+            out.combined()
+        );
+    }
+    assert!(env.arm_writes().is_empty());
+
+    // A first window that has already gone by is a warning on create, not an error.
+    tf.write_config(&format!(
+        "{PROVIDER_HCL}{}",
+        hcl("6Hours", "2021-01-08 22:00")
+    ));
+    let plan = tf.plan();
+    assert_eq!(plan.code, 2, "{}", plan.combined());
+    let text = one_line(&plan.combined());
+    assert!(
+        text.contains("Start time in the past") && text.contains("start_date_time"),
+        "{}",
+        plan.combined()
+    );
+}
+
+#[test]
+fn a_vm_with_hotpatch_on_cannot_get_a_schedule_and_dynamic_scopes_that_can_match_it_warn() {
+    let env = TestEnv::start(Config::default());
+    env.emulator
+        .set_virtual_machine(
+            seed::VM_AZURE_EDITION,
+            &VmChanges {
+                enable_hotpatching: Some(true),
+                ..VmChanges::default()
+            },
+        )
+        .unwrap();
+    let vm = env.emulator.vm_id(seed::VM_AZURE_EDITION);
+    let tf = env.terraform();
+    env.emulator.clear_requests();
+    tf.write_config(&format!(
+        "{PROVIDER_HCL}{}\nresource \"hotpatch_schedule_assignment\" \"vm\" {{\n  machine_id  = \"{vm}\"\n  schedule_id = hotpatch_maintenance_schedule.s.id\n}}\n",
+        schedule_hcl("Never", "")
+    ));
+    let out = tf.plan().failure();
+    let text = one_line(&out.stderr);
+    for expected in [
+        "A schedule cannot patch an Azure VM with hotpatch on",
+        "machine_id",
+        "bypassPlatformSafetyChecksOnUserSchedule",
+        "Alternatives",
+        "inferred",
+    ] {
+        assert!(text.contains(expected), "{expected}:\n{}", out.combined());
+    }
+    assert!(env.arm_writes().is_empty());
+
+    // A dynamic scope, here at resource-group scope, that can match VMs warns; one limited to
+    // Arc machines does not.
+    let sub = env.emulator.subscription_id().to_owned();
+    let scope = |types: &str| {
+        format!(
+            "{PROVIDER_HCL}{}\nresource \"hotpatch_dynamic_scope\" \"rg\" {{\n  name        = \"rg-windows\"\n  schedule_id = hotpatch_maintenance_schedule.s.id\n  scope       = \"/subscriptions/{sub}/resourceGroups/{rg}\"\n  filter {{\n    os_types = [\"Windows\"]\n    {types}\n  }}\n}}\n",
+            schedule_hcl("Never", ""),
+            rg = seed::RESOURCE_GROUP
+        )
+    };
+    tf.write_config(&scope(""));
+    let out = tf.apply().success();
+    assert!(
+        one_line(&out.combined()).contains("can match Azure VMs with hotpatch on"),
+        "{}",
+        out.combined()
+    );
+    let id = format!(
+        "/subscriptions/{sub}/resourceGroups/{}/providers/Microsoft.Maintenance/configurationAssignments/rg-windows",
+        seed::RESOURCE_GROUP
+    );
+    assert!(env.emulator.configuration_assignment(&id).is_some());
+    assert_eq!(tf.plan().code, 0);
+    tf.write_config(&scope(
+        "resource_types = [\"Microsoft.HybridCompute/machines\"]",
+    ));
+    let out = tf.apply().success();
+    assert!(
+        !out.combined().contains("can match Azure VMs"),
+        "{}",
+        out.combined()
+    );
+    // The resource-group dynamic scope imports by its id.
+    let before = tf.state_values("hotpatch_dynamic_scope.rg").unwrap();
+    assert_eq!(before["id"], id.as_str());
+    tf.forget_state();
+    tf.run(&["import", "-no-color", "hotpatch_dynamic_scope.rg", &id])
+        .success();
+    assert_eq!(
+        tf.state_values("hotpatch_dynamic_scope.rg").unwrap(),
+        before
+    );
 }

@@ -198,9 +198,11 @@ data \"hotpatch_machines\" \"vms\" {{
         .collect();
     assert_eq!(names, [seed::WS2025_DATACENTER]);
     assert_eq!(
-        enabled["counts"]["Not enrolled"], 18,
-        "counts ignore the status filter"
+        enabled["counts"],
+        json!({ "Enabled": 1, "Disabled": 0, "Pending": 0, "Canceled": 0, "Not enrolled": 0 }),
+        "counts follow the status filter"
     );
+    assert_eq!(enabled["total_in_scope"], 20, "before the status filter");
 
     let vms = tf.state_values("data.hotpatch_machines.vms").unwrap();
     let types: Vec<&str> = vms["machines"]

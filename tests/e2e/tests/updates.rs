@@ -140,6 +140,7 @@ fn assess_read_updates_install_an_include_list_and_see_it_in_history() {
     let runs = runs.as_array().unwrap();
     assert_eq!(runs.len(), 1, "{runs:?}");
     assert_eq!(runs[0]["status"], "Succeeded");
+    assert_eq!(runs[0]["machine_id"], id.as_str(), "as configured");
     assert_eq!(runs[0]["started_by"], "User");
     assert_eq!(runs[0]["installed_count"], 1);
     let installed_kbs: Vec<&str> = runs[0]["patches"]
@@ -174,6 +175,8 @@ fn bad_install_arguments_fail_at_plan_naming_the_attribute_before_any_write() {
         ("    kb_numbers_to_include = [\"KB50x\"]", "kb_numbers_to_include"),
         ("    classifications_to_include = [\"Drivers\"]", "classifications_to_include"),
         ("    kb_numbers_to_include = [\"KB5061001\"]\n    kb_numbers_to_exclude = [\"5061001\"]", "kb_numbers_to_exclude"),
+        ("    max_patch_publish_date = \"2025-06-30\"", "max_patch_publish_date"),
+        ("    max_patch_publish_date = \"2025-06-30T00:00:00\"", "max_patch_publish_date"),
     ];
     for (args, attribute) in cases {
         let tf = env.terraform();
@@ -271,5 +274,50 @@ fn history_days_filter_and_scheduled_runs() {
         one_line(&out.stderr).contains("days must be a whole number between 1 and 30"),
         "{}",
         out.stderr
+    );
+}
+
+#[test]
+fn install_up_to_a_publish_date_leaves_later_updates_unselected() {
+    let env = TestEnv::start_default();
+    let id = env.emulator.machine_id(seed::WS2025_DATACENTER);
+    let tf = env.terraform();
+    // After the June hotpatches, before the July baseline and .NET rollup.
+    let june_end = "2025-06-30T00:00:00Z";
+    tf.write_config(&actions_hcl(
+        &id,
+        &format!("    max_patch_publish_date = \"{june_end}\""),
+    ));
+    let installed = invoke(&tf, "hotpatch_install.now").success();
+    let text = one_line(&installed.stdout);
+    assert!(
+        text.contains("2 installed, 0 failed, 0 pending, 0 excluded, 3 not selected"),
+        "{}",
+        installed.stdout
+    );
+    let body = env
+        .arm_writes()
+        .into_iter()
+        .find(|r| r.path.ends_with("/installPatches"))
+        .and_then(|r| r.json_body())
+        .expect("install request");
+    assert_eq!(
+        body["windowsParameters"],
+        serde_json::json!({ "maxPatchPublishDate": june_end }),
+        "sent as written, nothing else selected"
+    );
+
+    tf.apply().success();
+    let runs = tf.outputs()["history"]["value"].clone();
+    let installed_kbs: Vec<&str> = runs[0]["patches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["installation_state"] == "Installed")
+        .map(|p| p["kb_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        installed_kbs,
+        [catalogue::HOTPATCH_SECURITY, catalogue::HOTPATCH_CRITICAL]
     );
 }

@@ -7,6 +7,9 @@ use hotpatch_e2e::env::{TestEnv, PROVIDER_HCL};
 use hotpatch_e2e::terraform::one_line;
 use serde_json::json;
 
+/// Between the June hotpatches and the July baseline in `catalogue::WINDOWS`, with an offset.
+const JUNE_END: &str = "2025-06-30T00:00:00+02:00";
+
 fn config(id: &str, kb: &str) -> String {
     format!(
         r#"{PROVIDER_HCL}
@@ -20,6 +23,13 @@ action "hotpatch_install" "now" {{
   config {{
     machine_id            = "{id}"
     kb_numbers_to_include = ["{kb}"]
+  }}
+}}
+
+action "hotpatch_install" "up_to_june" {{
+  config {{
+    machine_id             = "{id}"
+    max_patch_publish_date = "{JUNE_END}"
   }}
 }}
 
@@ -136,4 +146,33 @@ fn assess_a_vm_read_its_updates_install_an_include_list_and_see_it_in_history() 
         .map(|p| p["kb_id"].as_str().unwrap())
         .collect();
     assert_eq!(installed_kbs, [catalogue::HOTPATCH_SECURITY]);
+
+    // Up to a publish date: the other June hotpatch installs, the July updates are not
+    // selected; the date is sent as written.
+    env.emulator.clear_requests();
+    let installed = invoke(&tf, "hotpatch_install.up_to_june");
+    assert!(
+        installed.contains(&format!(
+            "1 installed, 0 failed, 0 pending, 0 excluded, 3 not selected (installed KB {})",
+            catalogue::HOTPATCH_CRITICAL
+        )),
+        "{installed}"
+    );
+    let body = env
+        .arm_writes()
+        .into_iter()
+        .find(|r| r.path.ends_with("/installPatches"))
+        .and_then(|r| r.json_body())
+        .expect("install request");
+    assert_eq!(body["windowsParameters"]["maxPatchPublishDate"], JUNE_END);
+    assert_eq!(body["windowsParameters"].get("kbNumbersToInclude"), None);
+    tf.apply().success();
+    let runs = tf.outputs()["history"]["value"].clone();
+    assert_eq!(runs.as_array().unwrap().len(), 2);
+    assert_eq!(
+        runs[0]["machine_id"],
+        id.as_str(),
+        "each run names its machine"
+    );
+    assert_eq!(runs[0]["not_selected_count"], 3);
 }

@@ -15,7 +15,8 @@
 //! * `GET|PATCH /machines/{name}` (`MachineChanges`), `GET|PATCH|DELETE
 //!   /machines/{name}/license-profile` (`LicenseProfileChanges`), `POST
 //!   /machines/{name}/license-profile/cancel-hotpatch`, `POST /machines/{name}/maintenance-runs`
-//!   (`MaintenanceRun`);
+//!   (`MaintenanceRun`), `POST /machines/{name}/assessments` (a finished assessment now; Arc
+//!   machine or VM name) → `{"assessmentId"}`;
 //! * `GET|PATCH /virtual-machines/{name}` (`VmChanges`);
 //! * `GET|PATCH /maintenance-configurations/{name}` (`ScheduleChanges`), `POST
 //!   /maintenance-configurations/{name}/fire` → `ScheduleFiring`;
@@ -181,6 +182,24 @@ pub(crate) fn fire_maintenance_run(
     let (run_id, maintenance_run_id) =
         crate::hybridcompute::patches::fire_maintenance_run(&mut store, &key, spec);
     Ok(json!({ "runId": run_id, "maintenanceRunId": maintenance_run_id }))
+}
+
+/// Records a finished assessment of Arc machine or VM `name` now; returns
+/// `{ "assessmentId" }`.
+pub(crate) fn assess_now(state: &State, name: &str) -> Result<Value, String> {
+    let mut store = lock(&state.store);
+    let key = store
+        .find_machine_key(name)
+        .or_else(|| {
+            store
+                .virtual_machines
+                .iter()
+                .find(|(_, vm)| vm.name.eq_ignore_ascii_case(name))
+                .map(|(k, _)| k.clone())
+        })
+        .ok_or_else(|| format!("machine or virtual machine '{name}' not found"))?;
+    let id = crate::hybridcompute::patches::assess_now(&mut store, &key);
+    Ok(json!({ "assessmentId": id }))
 }
 
 /// Replaces the Resource Graph per-user quota (queries per window).
@@ -421,6 +440,10 @@ pub(crate) fn handle(state: &State, req: &Req) -> Reply {
                 Err(r) => r,
             }
         }
+        (["machines", name, "assessments"], &Method::POST) => match assess_now(state, name) {
+            Ok(v) => Reply::ok(v),
+            Err(e) => error(StatusCode::NOT_FOUND, e),
+        },
         (["machines", name, "maintenance-runs"], &Method::POST) => {
             match parse::<crate::hybridcompute::patches::MaintenanceRun>(req) {
                 Ok(spec) => match fire_maintenance_run(state, name, &spec) {

@@ -276,6 +276,13 @@ impl EmulatorHandle {
         Ok((field("runId"), field("maintenanceRunId")))
     }
 
+    /// Records a finished assessment of Arc machine or VM `name` now, as the platform's
+    /// periodic assessment would (no operation to poll); returns the assessment id.
+    pub fn assess_now(&self, name: &str) -> Result<String, String> {
+        let v = admin::assess_now(&self.state, name)?;
+        Ok(v["assessmentId"].as_str().unwrap_or_default().to_string())
+    }
+
     /// Replaces the Resource Graph per-user quota: `limit` queries per `window`.
     pub fn set_resource_graph_quota(&self, limit: u32, window: std::time::Duration) {
         admin::set_resource_graph_quota(

@@ -6,9 +6,9 @@
 //! The service answers errors in its own `MaintenanceError` shape (`{"error":{"code","message"}}`
 //! only), which the shared [`super::ErrorDetail`] already parses.
 //!
-//! The service reads some values back in other spellings than it accepts (`NeverReboot` for
-//! `Never`, `UpdateRollUp` for `UpdateRollup`, KB ids with or without a `KB` prefix). The enums
-//! here stay open so those spellings survive; [`RebootSetting::canonical`] maps them back.
+//! The service reads the reboot setting back in another spelling than it accepts
+//! (`NeverReboot` for `Never`). The enums here stay open so such spellings survive;
+//! [`RebootSetting::canonical`] maps them back. KB ids and classifications are plain strings.
 
 use super::common::{extensible_enum, null_as_default};
 use serde::{Deserialize, Serialize};

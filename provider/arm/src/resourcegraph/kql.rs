@@ -1,10 +1,10 @@
 //! A small typed KQL builder for the Resource Graph queries this client sends.
 //!
-//! Why typed: Resource Graph queries carry machine ids, which come from users. Splicing them
-//! into KQL text would let a crafted id change the query. Here every identifier (table,
-//! column) is a `&'static str` chosen by the program, and the only way runtime data reaches
-//! the text is [`Query::where_starts_with`] / [`Query::where_equals`], which write it as an
-//! escaped single-quoted string literal.
+//! Why typed: Resource Graph queries carry machine ids and resource group names, which come
+//! from users. Splicing them into KQL text would let a crafted id change the query. Here every
+//! identifier (table, column) is a `&'static str` chosen by the program, and the only way
+//! runtime data reaches the text is [`Query::where_equals`] / [`Query::where_in`], which write
+//! it as escaped single-quoted string literals.
 
 use std::fmt::Write as _;
 
@@ -13,8 +13,14 @@ use std::fmt::Write as _;
 enum Stage {
     /// `where <column> =~ '<literal>'` (case-insensitive equality).
     Equals(&'static str, String),
-    /// `where <column> startswith '<literal>'` (case-insensitive prefix).
-    StartsWith(&'static str, String),
+    /// `where <column> in~ ('<literal>', ...)` (case-insensitive membership).
+    In(&'static str, Vec<String>),
+    /// `extend <name> = substring(<column>, 0, indexof(tolower(<column>), '<marker>'))`.
+    ExtendPrefix {
+        name: &'static str,
+        column: &'static str,
+        marker: &'static str,
+    },
     /// `where todatetime(<column>) > ago(<days>d)`.
     NewerThanDays(&'static str, u32),
     /// `project <columns>`.
@@ -45,10 +51,29 @@ impl Query {
         self
     }
 
-    /// Keeps rows whose `column` starts with `prefix`, ignoring case.
-    pub fn where_starts_with(mut self, column: &'static str, prefix: &str) -> Self {
-        self.stages
-            .push(Stage::StartsWith(column, prefix.to_owned()));
+    /// Keeps rows whose `column` equals one of `values`, ignoring case. KQL has no empty
+    /// list: callers with nothing to match send no query at all.
+    pub fn where_in<S: AsRef<str>>(mut self, column: &'static str, values: &[S]) -> Self {
+        let values = values.iter().map(|v| v.as_ref().to_owned()).collect();
+        self.stages.push(Stage::In(column, values));
+        self
+    }
+
+    /// Adds column `name`: the part of `column` before the first occurrence of `marker`
+    /// (compared ignoring case; `marker` must be lower case), in the row's own spelling. Child
+    /// rows name their parent this way (`<machine id>/patchassessmentresults/...` → the machine
+    /// id). A row without the marker gets an empty string.
+    pub fn extend_prefix(
+        mut self,
+        name: &'static str,
+        column: &'static str,
+        marker: &'static str,
+    ) -> Self {
+        self.stages.push(Stage::ExtendPrefix {
+            name,
+            column,
+            marker,
+        });
         self
     }
 
@@ -78,8 +103,20 @@ impl Query {
                 Stage::Equals(c, v) => {
                     let _ = write!(s, "where {c} =~ {}", string_literal(v));
                 }
-                Stage::StartsWith(c, v) => {
-                    let _ = write!(s, "where {c} startswith {}", string_literal(v));
+                Stage::In(c, values) => {
+                    let list: Vec<String> = values.iter().map(|v| string_literal(v)).collect();
+                    let _ = write!(s, "where {c} in~ ({})", list.join(", "));
+                }
+                Stage::ExtendPrefix {
+                    name,
+                    column,
+                    marker,
+                } => {
+                    let _ = write!(
+                        s,
+                        "extend {name} = substring({column}, 0, indexof(tolower({column}), {}))",
+                        string_literal(marker)
+                    );
                 }
                 Stage::NewerThanDays(c, d) => {
                     let _ = write!(s, "where todatetime({c}) > ago({d}d)");
@@ -124,23 +161,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn builds_the_documented_shape() {
+    fn builds_the_fleet_shape() {
         let q = Query::table("patchinstallationresources")
-            .where_equals(
+            .where_in(
                 "type",
-                "microsoft.hybridcompute/machines/patchinstallationresults",
+                &[
+                    "a/patchinstallationresults",
+                    "a/patchinstallationresults/softwarepatches",
+                ],
             )
-            .where_starts_with("id", "/subscriptions/s/x/")
+            .where_equals("resourceGroup", "rg-1")
             .where_newer_than_days("properties.lastModifiedDateTime", 30)
-            .project(&["id", "type", "properties"])
+            .extend_prefix("machineId", "id", "/patchinstallationresults/")
+            .where_in("machineId", &["/subscriptions/s/x"])
+            .project(&["id", "machineId", "type", "properties"])
             .order_by_asc("id");
         assert_eq!(
             q.build(),
             "patchinstallationresources\n\
-             | where type =~ 'microsoft.hybridcompute/machines/patchinstallationresults'\n\
-             | where id startswith '/subscriptions/s/x/'\n\
+             | where type in~ ('a/patchinstallationresults', 'a/patchinstallationresults/softwarepatches')\n\
+             | where resourceGroup =~ 'rg-1'\n\
              | where todatetime(properties.lastModifiedDateTime) > ago(30d)\n\
-             | project id, type, properties\n\
+             | extend machineId = substring(id, 0, indexof(tolower(id), '/patchinstallationresults/'))\n\
+             | where machineId in~ ('/subscriptions/s/x')\n\
+             | project id, machineId, type, properties\n\
              | order by id asc"
         );
     }
@@ -148,10 +192,14 @@ mod tests {
     #[test]
     fn escapes_user_data_so_it_cannot_leave_the_literal() {
         let hostile = "x' | project secrets | where id == '\\";
-        let q = Query::table("t").where_starts_with("id", hostile).build();
+        let q = Query::table("t")
+            .where_equals("resourceGroup", hostile)
+            .where_in("id", &["a", hostile])
+            .build();
+        let escaped = "'x\\' | project secrets | where id == \\'\\\\'";
         assert_eq!(
             q,
-            "t\n| where id startswith 'x\\' | project secrets | where id == \\'\\\\'"
+            format!("t\n| where resourceGroup =~ {escaped}\n| where id in~ ('a', {escaped})")
         );
         assert_eq!(string_literal("a\nb\u{1}"), "'a\\nb\\u0001'");
     }

@@ -2,6 +2,8 @@
 //! extension resource `<machine id>/providers/Microsoft.Maintenance/configurationAssignments/<name>`
 //! (CONTRACT §4.2). Every argument forces replacement (the API has no PATCH at resource level).
 //! Ids are kept as the user wrote them and compared case-insensitively with what ARM returns.
+//! Create refuses an existing assignment and an Azure VM with hotpatch on
+//! (`vm_schedule_rule`); a write whose answer was lost is recorded as `arm_calls` decides.
 
 use armclient::models::maintenance::ConfigurationAssignment;
 use armclient::resource_id::ids_equal;
@@ -13,12 +15,12 @@ use tfframework::{
 
 use super::arm_calls;
 use super::ids::{
-    assignment_id, parse_schedule_id, recorded, split_assignment_id, MachineOrVmId, ScheduleId,
-    ASSIGNMENT_INFIX,
+    assignment_id, import_id, parse_schedule_id, split_assignment_id, IdIdentity, IdIdentityPlan,
+    MachineOrVmId, ScheduleId, ASSIGNMENT_INFIX,
 };
 use super::read_back::keep_if;
 use super::request_bodies::assignment_body;
-use crate::arm_diag::{delete_outcome, read_outcome};
+use super::vm_schedule_rule::{assignment_conflict, vm_with_hotpatch};
 use crate::provider_data::HotpatchData;
 
 pub struct ScheduleAssignmentResource;
@@ -46,10 +48,14 @@ fn schedule_name(schedule_id: &str) -> Option<String> {
     parse_schedule_id(schedule_id).ok().map(|(_, _, name)| name)
 }
 
+fn machine_path() -> AttributePath {
+    AttributePath::attr(ScheduleAssignmentModel::MACHINE_ID)
+}
+
 /// The state after ARM answered with `a`: the prior's, with the schedule ARM names (in the
 /// prior's spelling when it is the same id). An answer without one reads as an empty id, so
 /// the next plan replaces the assignment.
-fn assignment_state(
+pub(super) fn assignment_state(
     prior: &ScheduleAssignmentModel,
     a: &ConfigurationAssignment,
 ) -> ScheduleAssignmentModel {
@@ -66,21 +72,30 @@ fn assignment_state(
 #[async_trait]
 impl Resource<HotpatchData> for ScheduleAssignmentResource {
     type Model = ScheduleAssignmentModel;
-    type Identity = ();
+    type Identity = IdIdentity;
     const TYPE_NAME: &'static str = "hotpatch_schedule_assignment";
 
-    fn identity(&self, _state: &ScheduleAssignmentModelPlan) {}
+    fn identity(&self, state: &ScheduleAssignmentModelPlan) -> IdIdentityPlan {
+        IdIdentityPlan {
+            id: state.id.clone(),
+        }
+    }
 
     async fn modify_plan(
         &self,
-        _ctx: &Context,
-        _data: Option<&HotpatchData>,
+        ctx: &Context,
+        data: Option<&HotpatchData>,
         req: PlanRequest<'_, ScheduleAssignmentModel>,
         planned: &mut ScheduleAssignmentModelPlan,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
     ) {
         if !req.is_create() {
             return;
+        }
+        if let (Some(data), Known::Value(machine)) = (data, &req.config.machine_id) {
+            if vm_with_hotpatch(ctx, data, machine).await == Some(true) {
+                diags.push(assignment_conflict(machine, machine_path()));
+            }
         }
         // Only a name left out defaults to the schedule's; an unknown one stays unknown.
         let name = match &req.config.name {
@@ -125,16 +140,31 @@ impl Resource<HotpatchData> for ScheduleAssignmentResource {
             id: Some(id.clone()),
             ..planned.clone()
         };
+        if let Err(d) =
+            arm_calls::ensure_absent(ctx, data, &id, Self::TYPE_NAME, &[(IdIdentity::ID, &id)])
+                .await
+        {
+            return (None, d.into());
+        }
+        // Again at apply: the same apply may have switched hotpatch on since the plan.
+        if vm_with_hotpatch(ctx, data, &planned.machine_id).await == Some(true) {
+            return (
+                None,
+                assignment_conflict(&planned.machine_id, machine_path()).into(),
+            );
+        }
         let body = assignment_body(&planned.schedule_id);
-        let (written, diags) = arm_calls::put::<_, ConfigurationAssignment>(
+        arm_calls::put::<_, ConfigurationAssignment, _>(
             ctx,
             data,
             &id,
             &body,
             "assigning the machine to the schedule",
+            &planned,
+            |a| assignment_state(&planned, a),
         )
-        .await;
-        (written.map(|a| assignment_state(&planned, &a)), diags)
+        .await
+        .created()
     }
 
     async fn read(
@@ -143,14 +173,17 @@ impl Resource<HotpatchData> for ScheduleAssignmentResource {
         data: &HotpatchData,
         current: &ScheduleAssignmentModel,
     ) -> (Option<ScheduleAssignmentModel>, Diagnostics) {
-        let id = match recorded(&current.id, Self::TYPE_NAME) {
-            Ok(id) => id,
-            Err(d) => return (None, d.into()),
-        };
-        let lookup = arm_calls::get::<ConfigurationAssignment>(ctx, data, id).await;
-        read_outcome(current, "reading the schedule assignment", lookup, |a| {
-            Some(assignment_state(current, &a))
-        })
+        let doing = "reading the schedule assignment";
+        arm_calls::refresh(
+            ctx,
+            data,
+            current,
+            &current.id,
+            Self::TYPE_NAME,
+            doing,
+            |a| assignment_state(current, &a),
+        )
+        .await
     }
 
     async fn update(
@@ -169,33 +202,23 @@ impl Resource<HotpatchData> for ScheduleAssignmentResource {
         data: &HotpatchData,
         prior: &ScheduleAssignmentModel,
     ) -> Diagnostics {
-        let id = match recorded(&prior.id, Self::TYPE_NAME) {
-            Ok(id) => id,
-            Err(d) => return d.into(),
-        };
-        delete_outcome(
-            "removing the schedule assignment",
-            arm_calls::delete(ctx, data, id).await,
-        )
+        let doing = "removing the schedule assignment";
+        arm_calls::delete_recorded(ctx, data, &prior.id, Self::TYPE_NAME, doing).await
     }
 
     async fn import(
         &self,
         ctx: &Context,
         data: &HotpatchData,
-        req: ImportRequest<'_, ()>,
+        req: ImportRequest<'_, IdIdentity>,
     ) -> (Option<ScheduleAssignmentModel>, Diagnostics) {
-        let id = req.id.trim();
+        let id = import_id(req.id, req.identity);
         let Some((machine, name)) = split_assignment_id(id) else {
             let d = Diagnostic::error("Invalid import id", format!("Import hotpatch_schedule_assignment by its id, <machine id>{ASSIGNMENT_INFIX}<name>; got {id:?}."));
             return (None, d.into());
         };
         let mut diags = Diagnostics::new();
-        MachineOrVmId.validate(
-            &Value::string(machine),
-            &AttributePath::attr(ScheduleAssignmentModel::MACHINE_ID),
-            &mut diags,
-        );
+        MachineOrVmId.validate(&Value::string(machine), &machine_path(), &mut diags);
         if diags.has_errors() {
             return (None, diags);
         }

@@ -1,7 +1,9 @@
-//! `hotpatch_dynamic_scope`: a subscription-level configuration assignment with a filter, which
-//! attaches every machine matching it to a schedule (CONTRACT §4.2, dynamic scopes). The
-//! schedule and the filter update in place (PUT of the whole assignment); name and scope force
-//! replacement. The scope defaults to the provider's subscription.
+//! `hotpatch_dynamic_scope`: a configuration assignment with a filter at a subscription or a
+//! resource group, which attaches every machine matching it to a schedule (CONTRACT §4.2,
+//! dynamic scopes). The schedule and the filter update in place (PUT of the whole assignment);
+//! name and scope force replacement. The scope defaults to the provider's subscription. Create
+//! refuses an existing dynamic scope; a filter that can match Azure VMs is warned about
+//! (`vm_schedule_rule`); a write whose answer was lost is recorded as `arm_calls` decides.
 
 use std::collections::BTreeMap;
 
@@ -10,23 +12,23 @@ use armclient::resource_id::ids_equal;
 use async_trait::async_trait;
 use tfframework::validators::{each, one_of};
 use tfframework::{
-    ApplyRequest, Context, Diagnostic, Diagnostics, ImportRequest, Known, Model, PlanRequest,
-    Resource,
+    ApplyRequest, AttributePath, Context, Diagnostic, Diagnostics, ImportRequest, Known, Model,
+    PlanRequest, Resource,
 };
 
 use super::arm_calls;
 use super::ids::{
-    accepts, assignment_id, recorded, split_assignment_id, ScheduleId, SubscriptionScope,
-    ASSIGNMENT_INFIX,
+    assignment_id, is_dynamic_scope_parent, recorded, split_assignment_id, DynamicScopeParent,
+    ScheduleId, ASSIGNMENT_INFIX,
 };
 use super::read_back::keep_if;
 use super::request_bodies::scope_body;
-use crate::arm_diag::{delete_outcome, read_outcome};
+use super::vm_schedule_rule::{dynamic_scope_warning, filter_can_match_windows_vms};
 use crate::provider_data::HotpatchData;
 
 pub struct DynamicScopeResource;
 
-/// Attaches every machine matching a filter in a subscription to a
+/// Attaches every machine matching a filter in a subscription or resource group to a
 /// `hotpatch_maintenance_schedule` (a Maintenance dynamic scope).
 #[derive(Model, Clone, Debug, PartialEq)]
 pub struct DynamicScopeModel {
@@ -36,8 +38,9 @@ pub struct DynamicScopeModel {
     /// ARM id of the maintenance schedule; changes update in place.
     #[tf(required, validator = ScheduleId)]
     pub schedule_id: String,
-    /// `/subscriptions/<id>`. Default: the provider's subscription.
-    #[tf(optional, computed, replace, state_for_unknown, validator = SubscriptionScope)]
+    /// `/subscriptions/<id>` or `/subscriptions/<id>/resourceGroups/<name>`. Default: the
+    /// provider's subscription.
+    #[tf(optional, computed, replace, state_for_unknown, validator = DynamicScopeParent)]
     pub scope: Option<String>,
     /// `<scope>/providers/Microsoft.Maintenance/configurationAssignments/<name>`.
     #[tf(computed, state_for_unknown)]
@@ -132,24 +135,49 @@ impl DynamicScopeResource {
         ctx: &Context,
         data: &HotpatchData,
         planned: &DynamicScopeModel,
-        scope: &str,
         doing: &str,
-    ) -> (Option<DynamicScopeModel>, Diagnostics) {
-        let id = assignment_id(scope, &planned.name);
-        let planned = DynamicScopeModel {
-            scope: Some(scope.to_owned()),
-            id: Some(id.clone()),
-            ..planned.clone()
+    ) -> arm_calls::Written<DynamicScopeModel> {
+        let id = match recorded(&planned.id, Self::TYPE_NAME) {
+            Ok(id) => id,
+            Err(d) => return arm_calls::Written::NotWritten(d.into()),
         };
-        let (written, diags) = arm_calls::put::<_, ConfigurationAssignment>(
+        arm_calls::put::<_, ConfigurationAssignment, _>(
             ctx,
             data,
-            &id,
-            &scope_body(&planned),
+            id,
+            &scope_body(planned),
             doing,
+            planned,
+            |a| scope_state(planned, a),
         )
-        .await;
-        (written.map(|a| scope_state(&planned, &a)), diags)
+        .await
+    }
+}
+
+/// Warns when the planned filter can match Azure VMs (unknown lists are not guessed at).
+fn warn_about_vms(config: &DynamicScopeModelPlan, diags: &mut Diagnostics) {
+    let path = AttributePath::attr(DynamicScopeModel::FILTER);
+    let (types, os) = match &config.filter {
+        Known::Null => (Known::Null, Known::Null),
+        Known::Value(f) => (f.resource_types.clone(), f.os_types.clone()),
+        Known::Unknown => return,
+    };
+    let list = |v: Known<Vec<Known<String>>>| -> Option<Option<Vec<String>>> {
+        match v {
+            Known::Null => Some(None),
+            Known::Value(items) => items
+                .into_iter()
+                .map(|i| i.known())
+                .collect::<Option<Vec<String>>>()
+                .map(Some),
+            Known::Unknown => None,
+        }
+    };
+    let (Some(types), Some(os)) = (list(types), list(os)) else {
+        return;
+    };
+    if filter_can_match_windows_vms(types.as_deref(), os.as_deref()) {
+        diags.push(dynamic_scope_warning(path));
     }
 }
 
@@ -174,8 +202,10 @@ impl Resource<HotpatchData> for DynamicScopeResource {
         data: Option<&HotpatchData>,
         req: PlanRequest<'_, DynamicScopeModel>,
         planned: &mut DynamicScopeModelPlan,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
     ) {
+        // Planned only when something changes: a create or an update of schedule or filter.
+        warn_about_vms(req.config, diags);
         if !req.is_create() {
             return;
         }
@@ -204,8 +234,18 @@ impl Resource<HotpatchData> for DynamicScopeResource {
             (None, Some(sub)) => format!("/subscriptions/{sub}"),
             (None, None) => return (None, subscription_needed().into()),
         };
-        self.write(ctx, data, req.planned, &scope, "creating the dynamic scope")
+        let id = assignment_id(&scope, &req.planned.name);
+        let planned = DynamicScopeModel {
+            scope: Some(scope),
+            id: Some(id.clone()),
+            ..req.planned.clone()
+        };
+        if let Err(d) = arm_calls::ensure_absent(ctx, data, &id, Self::TYPE_NAME, &[]).await {
+            return (None, d.into());
+        }
+        self.write(ctx, data, &planned, "creating the dynamic scope")
             .await
+            .created()
     }
 
     async fn read(
@@ -214,14 +254,17 @@ impl Resource<HotpatchData> for DynamicScopeResource {
         data: &HotpatchData,
         current: &DynamicScopeModel,
     ) -> (Option<DynamicScopeModel>, Diagnostics) {
-        let id = match recorded(&current.id, Self::TYPE_NAME) {
-            Ok(id) => id,
-            Err(d) => return (None, d.into()),
-        };
-        let lookup = arm_calls::get::<ConfigurationAssignment>(ctx, data, id).await;
-        read_outcome(current, "reading the dynamic scope", lookup, |a| {
-            Some(scope_state(current, &a))
-        })
+        let doing = "reading the dynamic scope";
+        arm_calls::refresh(
+            ctx,
+            data,
+            current,
+            &current.id,
+            Self::TYPE_NAME,
+            doing,
+            |a| scope_state(current, &a),
+        )
+        .await
     }
 
     async fn update(
@@ -230,15 +273,14 @@ impl Resource<HotpatchData> for DynamicScopeResource {
         data: &HotpatchData,
         req: ApplyRequest<'_, DynamicScopeModel>,
     ) -> (Option<DynamicScopeModel>, Diagnostics) {
+        // Only the timeouts block changed: nothing to write.
+        if req.prior == Some(req.planned) {
+            return (Some(req.planned.clone()), Diagnostics::new());
+        }
         // Scope and name force replacement, so the prior's id is the planned one.
-        let Some(scope) = req.planned.scope.clone() else {
-            return (req.prior.cloned(), subscription_needed().into());
-        };
-        let (state, diags) = self
-            .write(ctx, data, req.planned, &scope, "updating the dynamic scope")
-            .await;
-        // A refused update leaves the dynamic scope as it was.
-        (state.or_else(|| req.prior.cloned()), diags)
+        self.write(ctx, data, req.planned, "updating the dynamic scope")
+            .await
+            .updated(req.prior)
     }
 
     async fn delete(
@@ -247,14 +289,8 @@ impl Resource<HotpatchData> for DynamicScopeResource {
         data: &HotpatchData,
         prior: &DynamicScopeModel,
     ) -> Diagnostics {
-        let id = match recorded(&prior.id, Self::TYPE_NAME) {
-            Ok(id) => id,
-            Err(d) => return d.into(),
-        };
-        delete_outcome(
-            "deleting the dynamic scope",
-            arm_calls::delete(ctx, data, id).await,
-        )
+        let doing = "deleting the dynamic scope";
+        arm_calls::delete_recorded(ctx, data, &prior.id, Self::TYPE_NAME, doing).await
     }
 
     async fn import(
@@ -265,9 +301,9 @@ impl Resource<HotpatchData> for DynamicScopeResource {
     ) -> (Option<DynamicScopeModel>, Diagnostics) {
         let id = req.id.trim();
         let Some((scope, name)) =
-            split_assignment_id(id).filter(|(scope, _)| accepts(&SubscriptionScope, scope))
+            split_assignment_id(id).filter(|(scope, _)| is_dynamic_scope_parent(scope))
         else {
-            let d = Diagnostic::error("Invalid import id", format!("Import hotpatch_dynamic_scope by its id, /subscriptions/<id>{ASSIGNMENT_INFIX}<name>; got {id:?}."));
+            let d = Diagnostic::error("Invalid import id", format!("Import hotpatch_dynamic_scope by its id, /subscriptions/<id>{ASSIGNMENT_INFIX}<name> or /subscriptions/<id>/resourceGroups/<name>{ASSIGNMENT_INFIX}<name>; got {id:?}."));
             return (None, d.into());
         };
         let a = match arm_calls::get_for_import::<ConfigurationAssignment>(

@@ -7,7 +7,24 @@
 
 use armclient::models::maintenance::CONFIGURATION_TYPE;
 use armclient::resource_id::ResourceId;
-use tfframework::{AttributePath, Diagnostic, Diagnostics, Validator, Value};
+use tfframework::{AttributePath, Diagnostic, Diagnostics, Model, Validator, Value};
+
+/// The identity of a schedule or an assignment: its ARM id, which names it for good.
+#[derive(Model, Clone, Debug, PartialEq)]
+pub struct IdIdentity {
+    /// ARM id of the object.
+    #[tf(required)]
+    pub id: String,
+}
+
+/// The id an import names: `terraform import` / `import { id = ... }`, or the identity of
+/// `import { identity = { id = ... } }` (which sends no id).
+pub fn import_id<'a>(id: &'a str, identity: Option<&'a IdIdentity>) -> &'a str {
+    match (id.trim(), identity) {
+        ("", Some(i)) => i.id.trim(),
+        (id, _) => id,
+    }
+}
 
 /// What sits between an assignment's parent (machine or subscription) and its name.
 pub const ASSIGNMENT_INFIX: &str = "/providers/Microsoft.Maintenance/configurationAssignments/";
@@ -93,24 +110,39 @@ impl Validator for ScheduleId {
     }
 }
 
-/// `/subscriptions/<id>`.
-pub struct SubscriptionScope;
+/// The scope of a dynamic scope: a subscription (`/subscriptions/<id>`) or a resource group
+/// (`/subscriptions/<id>/resourceGroups/<name>`).
+pub struct DynamicScopeParent;
 
-impl Validator for SubscriptionScope {
+impl Validator for DynamicScopeParent {
     fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
         let Some(s) = value.as_str() else { return };
-        let ok = ResourceId::parse(s).is_ok_and(|r| {
-            r.subscription_id().is_some()
-                && r.resource_group().is_none()
-                && r.provider_namespace().is_none()
-        });
-        if !ok {
+        if !is_dynamic_scope_parent(s) {
             diags.error_at(
                 path.clone(),
                 "Invalid scope",
-                format!("{path} must be a subscription id, /subscriptions/<id>; got {s:?}."),
+                format!("{path} must be a subscription id, /subscriptions/<id>, or a resource group id, /subscriptions/<id>/resourceGroups/<name>; got {s:?}."),
             );
         }
+    }
+}
+
+/// `/subscriptions/<id>` or `/subscriptions/<id>/resourceGroups/<name>` (key words in any case).
+pub fn is_dynamic_scope_parent(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix('/') else {
+        return false;
+    };
+    let parts: Vec<&str> = rest.split('/').collect();
+    let word = |part: &str, w: &str| part.eq_ignore_ascii_case(w);
+    match parts.as_slice() {
+        [subs, id] => word(subs, "subscriptions") && !id.is_empty(),
+        [subs, id, groups, rg] => {
+            word(subs, "subscriptions")
+                && !id.is_empty()
+                && word(groups, "resourceGroups")
+                && !rg.is_empty()
+        }
+        _ => false,
     }
 }
 
@@ -153,10 +185,25 @@ mod tests {
         assert!(parse_schedule_id(vm).is_err());
         assert!(accepts(&MachineOrVmId, vm));
         assert!(!accepts(&MachineOrVmId, &id));
-        assert!(accepts(&SubscriptionScope, "/subscriptions/s"));
-        assert!(!accepts(
-            &SubscriptionScope,
+        assert!(accepts(&DynamicScopeParent, "/subscriptions/s"));
+        assert!(accepts(
+            &DynamicScopeParent,
             "/subscriptions/s/resourceGroups/rg"
         ));
+        assert!(accepts(
+            &DynamicScopeParent,
+            "/subscriptions/s/resourcegroups/rg"
+        ));
+        for bad in [
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/v",
+            "/subscriptions/",
+            "subscriptions/s",
+            "/resourceGroups/rg",
+            "/subscriptions/s/foo/bar",
+            "/subscriptions/s/resourceGroups/",
+            "",
+        ] {
+            assert!(!accepts(&DynamicScopeParent, bad), "{bad}");
+        }
     }
 }

@@ -7,10 +7,12 @@
 //!
 //! * `rebootSetting`: `RebootIfRequired` / `NeverReboot` / `AlwaysReboot` are `IfRequired` /
 //!   `Never` / `Always`; absent is the default `IfRequired`.
-//! * KB ids: `KB5041585` and `5041585` are the same update (case-insensitive prefix); lists are
-//!   compared as sets of digits. New ids are written `KB<digits>`.
+//! * KB ids: `KB5041585` and `5041585` are the same update (`crate::kb`); lists are compared
+//!   as sets of digits.
 //! * classifications: case-insensitive, `UpdateRollUp` = `UpdateRollup`; compared as sets.
-//!   New ones get the canonical spelling.
+//! * a value with no prior counterpart (import, or an id added in the portal) is taken as the
+//!   service spells it: the service stores what was sent, so after an import the state holds
+//!   the spelling the configuration was applied with, and the plan is empty.
 //! * package masks and tags: compared as sets / maps.
 //! * empty lists, empty maps and absent values are the same thing (ARM sends `null` for empty).
 //! * `expirationDateTime` of `9999-12-31 ...` is the service's "never" default: null.
@@ -28,10 +30,11 @@ use armclient::models::maintenance::{
 };
 
 use super::rules::{
-    canonical_classification, kb_digits, parse_datetime, parse_duration, LINUX_CLASSIFICATIONS,
+    canonical_classification, parse_datetime, parse_duration, LINUX_CLASSIFICATIONS,
     WINDOWS_CLASSIFICATIONS,
 };
 use super::schedule_resource::{LinuxModel, MaintenanceScheduleModel, WindowsModel};
+use crate::kb;
 
 /// The prior value when `same(prior, service)`, else the service's.
 pub fn keep_if(
@@ -63,13 +66,12 @@ fn same_location(a: &str, b: &str) -> bool {
 }
 
 /// A list attribute whose elements mean `key(element)`: the prior list when it means the same
-/// set, else the service's elements mapped through `respell` (the prior's spelling of the same
-/// element when there is one). Empty reads as the prior's empty/null.
+/// set, else the service's elements, each in the prior's spelling when the prior has it and as
+/// the service spells it otherwise. Empty reads as the prior's empty/null.
 fn list_keeping_prior(
     prior: Option<&Vec<String>>,
     service: &[String],
     key: impl Fn(&str) -> String,
-    respell: impl Fn(&str) -> String,
 ) -> Option<Vec<String>> {
     let prior_items = prior.map_or(&[][..], Vec::as_slice);
     let prior_keys: BTreeSet<String> = prior_items.iter().map(|s| key(s)).collect();
@@ -81,20 +83,17 @@ fn list_keeping_prior(
     Some(
         service
             .iter()
-            .map(|s| match by_key.get(&key(s)) {
-                Some(p) => (*p).clone(),
-                None => respell(s),
+            .map(|s| {
+                by_key
+                    .get(&key(s))
+                    .map_or_else(|| s.clone(), |p| (*p).clone())
             })
             .collect(),
     )
 }
 
 fn kb_key(s: &str) -> String {
-    kb_digits(s).map_or_else(|| s.to_ascii_lowercase(), str::to_owned)
-}
-
-fn kb_spelling(s: &str) -> String {
-    kb_digits(s).map_or_else(|| s.to_owned(), |d| format!("KB{d}"))
+    kb::key(s).to_owned()
 }
 
 fn class_key(list: &'static [&'static str]) -> impl Fn(&str) -> String {
@@ -102,10 +101,6 @@ fn class_key(list: &'static [&'static str]) -> impl Fn(&str) -> String {
         canonical_classification(s, list)
             .map_or_else(|| s.to_ascii_lowercase(), str::to_ascii_lowercase)
     }
-}
-
-fn class_spelling(list: &'static [&'static str]) -> impl Fn(&str) -> String {
-    move |s| canonical_classification(s, list).map_or_else(|| s.to_owned(), str::to_owned)
 }
 
 fn as_is(s: &str) -> String {
@@ -127,14 +122,13 @@ fn windows_block(
         return None;
     }
     let kbs = |prior: Option<&Vec<String>>, service: &[String]| {
-        list_keeping_prior(prior, service, kb_key, kb_spelling)
+        list_keeping_prior(prior, service, kb_key)
     };
     Some(WindowsModel {
         classifications_to_include: list_keeping_prior(
             prior.and_then(|p| p.classifications_to_include.as_ref()),
             &w.classifications_to_include,
             class_key(WINDOWS_CLASSIFICATIONS),
-            class_spelling(WINDOWS_CLASSIFICATIONS),
         ),
         kb_numbers_to_include: kbs(
             prior.and_then(|p| p.kb_numbers_to_include.as_ref()),
@@ -163,18 +157,15 @@ fn linux_block(prior: Option<&LinuxModel>, l: Option<&LinuxParameters>) -> Optio
             prior.and_then(|p| p.classifications_to_include.as_ref()),
             &l.classifications_to_include,
             class_key(LINUX_CLASSIFICATIONS),
-            class_spelling(LINUX_CLASSIFICATIONS),
         ),
         package_names_mask_to_include: list_keeping_prior(
             prior.and_then(|p| p.package_names_mask_to_include.as_ref()),
             &l.package_name_masks_to_include,
             as_is,
-            as_is,
         ),
         package_names_mask_to_exclude: list_keeping_prior(
             prior.and_then(|p| p.package_names_mask_to_exclude.as_ref()),
             &l.package_name_masks_to_exclude,
-            as_is,
             as_is,
         ),
     })
@@ -325,19 +316,33 @@ mod tests {
         let s = schedule_state(&prior(), &c);
         assert_eq!(s.reboot_setting.as_deref(), Some("Always"));
         let w = s.windows.unwrap();
-        assert_eq!(w.kb_numbers_to_include, strings(&["KB5001", "KB5003"]));
+        // 5001 keeps the prior's spelling; 5003 is new and reads as the service has it.
+        assert_eq!(w.kb_numbers_to_include, strings(&["KB5001", "5003"]));
         assert_eq!(w.classifications_to_include, strings(&["Critical"]));
     }
 
     #[test]
-    fn import_gets_canonical_spellings() {
+    fn import_keeps_the_spellings_the_service_stored() {
+        for (kbs, classes) in [
+            (
+                json!(["5001", "KB5002"]),
+                json!(["UpdateRollUp", "security"]),
+            ),
+            (
+                json!(["KB5001", "kb5002"]),
+                json!(["UpdateRollup", "Security"]),
+            ),
+        ] {
+            let c = service("RebootIfRequired", kbs.clone(), classes.clone());
+            let known = MaintenanceScheduleModel::imported(ID, "rg".into(), "S1".into());
+            let w = schedule_state(&known, &c).windows.unwrap();
+            assert_eq!(json!(w.kb_numbers_to_include), kbs);
+            assert_eq!(json!(w.classifications_to_include), classes);
+        }
         let c = service("RebootIfRequired", json!(["5001"]), json!(["UpdateRollUp"]));
         let known = MaintenanceScheduleModel::imported(ID, "rg".into(), "S1".into());
         let s = schedule_state(&known, &c);
         assert_eq!(s.reboot_setting.as_deref(), Some("IfRequired"));
-        let w = s.windows.unwrap();
-        assert_eq!(w.kb_numbers_to_include, strings(&["KB5001"]));
-        assert_eq!(w.classifications_to_include, strings(&["UpdateRollup"]));
         assert_eq!(s.linux, None);
         // The import id's spelling of the name is kept; the rest is the service's.
         assert_eq!(s.name, "S1");

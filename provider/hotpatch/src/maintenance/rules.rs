@@ -1,7 +1,8 @@
 //! The schedule rules the Maintenance service enforces only at apply time, checked at plan
 //! time instead so a bad window never reaches ARM (CONTRACT §4.1): the `YYYY-MM-DD hh:mm`
-//! date-times, the `hh:mm` duration and its InGuestPatch bounds, the `recurEvery` grammar, KB
-//! ids and classification names. Each check returns why a value is wrong, in words a user can
+//! date-times, the `hh:mm` duration and its InGuestPatch bounds, the `recurEvery` grammar
+//! (with hour recurrence from [`MIN_RECUR_HOURS`]) and classification names. KB ids are
+//! checked by the rule every object shares (`crate::kb`). Each check returns why a value is wrong, in words a user can
 //! act on; the validators at the bottom attach that to the attribute.
 
 use tfframework::{AttributePath, Diagnostics, Validator, Value};
@@ -27,6 +28,10 @@ pub const WINDOWS_CLASSIFICATIONS: &[&str] = &[
 ];
 pub const LINUX_CLASSIFICATIONS: &[&str] = &["Critical", "Security", "Other"];
 
+/// The shortest hour recurrence the service accepts (`6Hours`): hotpatches need no reboot, so
+/// schedules may run several times a day, but not more often than every 6 hours.
+pub const MIN_RECUR_HOURS: u32 = 6;
+
 const WEEKDAYS: &[&str] = &[
     "Monday",
     "Tuesday",
@@ -46,6 +51,16 @@ pub struct LocalDateTime {
     pub day: u32,
     pub hour: u32,
     pub minute: u32,
+}
+
+impl std::fmt::Display for LocalDateTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:04}-{:02}-{:02} {:02}:{:02}",
+            self.year, self.month, self.day, self.hour, self.minute
+        )
+    }
 }
 
 pub fn parse_datetime(s: &str) -> Result<LocalDateTime, String> {
@@ -69,10 +84,11 @@ pub fn parse_datetime(s: &str) -> Result<LocalDateTime, String> {
         hour: num(11..13)?,
         minute: num(14..16)?,
     };
-    if !(1..=12).contains(&dt.month)
-        || dt.day == 0
-        || dt.day > timezones::days_in_month(dt.year, dt.month)
-    {
+    let calendar_date = i8::try_from(dt.month)
+        .ok()
+        .zip(i8::try_from(dt.day).ok())
+        .is_some_and(|(m, d)| jiff::civil::Date::new(dt.year as i16, m, d).is_ok());
+    if !calendar_date {
         return Err(format!("{s:?} is not a calendar date"));
     }
     if dt.hour > 23 || dt.minute > 59 {
@@ -106,20 +122,27 @@ fn is_one_of(s: &str, list: &[&str]) -> bool {
     list.iter().any(|w| w.eq_ignore_ascii_case(s))
 }
 
-/// `[N]Unit(s)`: the unit (lower-case, singular), or why not.
-fn frequency(token: &str) -> Result<String, String> {
+/// `[N]Unit(s)`: the interval (1 when left out) and the unit (lower-case, singular), or why not.
+fn frequency(token: &str) -> Result<(u32, String), String> {
     let digits: String = token.chars().take_while(char::is_ascii_digit).collect();
-    if !digits.is_empty() && digits.parse::<u32>().map_or(true, |n| n == 0) {
-        return Err(format!(
-            "the interval in {token:?} must be a positive number"
-        ));
-    }
+    let n = if digits.is_empty() {
+        1
+    } else {
+        match digits.parse::<u32>() {
+            Ok(n) if n > 0 => n,
+            _ => {
+                return Err(format!(
+                    "the interval in {token:?} must be a positive number"
+                ))
+            }
+        }
+    };
     let unit = token[digits.len()..].to_ascii_lowercase();
     let singular = unit.strip_suffix('s').unwrap_or(&unit);
     match singular {
-        "day" | "week" | "month" => Ok(singular.to_string()),
+        "hour" | "day" | "week" | "month" => Ok((n, singular.to_string())),
         _ => Err(format!(
-            "{token:?} is not a frequency: write Day, Week or Month, optionally with a number and plural (3Days, 2Weeks)"
+            "{token:?} is not a frequency: write Hours, Day, Week or Month, optionally with a number and plural (6Hours, 3Days, 2Weeks)"
         )),
     }
 }
@@ -130,7 +153,13 @@ pub fn check_recurrence(s: &str) -> Result<(), String> {
     let Some((first, rest)) = words.split_first() else {
         return Err("must not be empty".into());
     };
-    match frequency(first)?.as_str() {
+    let (n, unit) = frequency(first)?;
+    match unit.as_str() {
+        "hour" if n < MIN_RECUR_HOURS => Err(format!(
+            "hour recurrence must be at least every {MIN_RECUR_HOURS} hours (\"{MIN_RECUR_HOURS}Hours\", \"12Hours\"); {first:?} is more often than Update Manager allows"
+        )),
+        "hour" if rest.is_empty() => Ok(()),
+        "hour" => Err("an hourly recurrence takes no further words (e.g. \"6Hours\")".into()),
         "day" if rest.is_empty() => Ok(()),
         "day" => Err("a daily recurrence takes no further words (e.g. \"Day\" or \"3Days\")".into()),
         "week" => match rest {
@@ -179,16 +208,6 @@ pub fn check_recurrence(s: &str) -> Result<(), String> {
             _ => Err("a monthly recurrence is \"Month day23,day24\" or \"Month <First|Second|Third|Fourth|Last> <Weekday> [Offset<-6..6>]\"".into()),
         },
     }
-}
-
-/// The digits of a KB id written as `5041585`, `KB5041585` or `kb5041585`.
-pub fn kb_digits(s: &str) -> Option<&str> {
-    let digits = match s.get(..2) {
-        Some(p) if p.eq_ignore_ascii_case("kb") => &s[2..],
-        _ => s,
-    };
-    (!digits.is_empty() && digits.len() <= 10 && digits.bytes().all(|c| c.is_ascii_digit()))
-        .then_some(digits)
 }
 
 /// The canonical spelling of a classification in `list` (case-insensitive; `UpdateRollUp`
@@ -250,18 +269,6 @@ pub fn time_zone() -> Check {
     }
 }
 
-pub fn kb_id() -> Check {
-    Check {
-        what: "KB id",
-        check: |s| {
-            match kb_digits(s) {
-            Some(_) => Ok(()),
-            None => Err("a KB id is digits, optionally prefixed with \"KB\" (e.g. \"5041585\" or \"KB5041585\")".into()),
-        }
-        },
-    }
-}
-
 pub fn windows_classification() -> Check {
     Check {
         what: "classification",
@@ -307,6 +314,10 @@ mod tests {
             "Month Third Sunday Offset6",
             "Month Second Tuesday Offset2",
             "2Months First friday",
+            "6Hours",
+            "12Hours",
+            "24hours",
+            "3Months Second Tuesday",
         ] {
             assert_eq!(check_recurrence(ok), Ok(()), "{ok}");
         }
@@ -324,8 +335,14 @@ mod tests {
             "Month Last Sunday Offset7",
             "Month Last Sunday Offset",
             "Month Last Sunday Offset1 extra",
+            "6Hours Monday",
+            "0Hours",
         ] {
             assert!(check_recurrence(bad).is_err(), "{bad}");
+        }
+        for too_often in ["Hour", "1Hour", "5Hours"] {
+            let why = check_recurrence(too_often).unwrap_err();
+            assert!(why.contains("at least every 6 hours"), "{too_often}: {why}");
         }
     }
 
@@ -335,6 +352,8 @@ mod tests {
         for bad in [
             "2030-01-07T02:00",
             "2030-02-30 02:00",
+            "2031-02-29 02:00",
+            "2030-13-01 02:00",
             "2030-01-07 24:00",
             "2030-1-07 02:00",
             "2030-01-07 02:00:00",
@@ -349,12 +368,6 @@ mod tests {
         assert_eq!(check_duration("01:30"), Ok(90));
         for bad in ["01:29", "03:56", "3:55", "0355", "02:60"] {
             assert!(check_duration(bad).is_err(), "{bad}");
-        }
-        assert_eq!(kb_digits("KB5041585"), Some("5041585"));
-        assert_eq!(kb_digits("kb5041585"), Some("5041585"));
-        assert_eq!(kb_digits("5041585"), Some("5041585"));
-        for bad in ["KB", "KB50415a", "", "KB-5041585", "Ｋ5"] {
-            assert_eq!(kb_digits(bad), None, "{bad}");
         }
         assert_eq!(
             canonical_classification("updaterollup", WINDOWS_CLASSIFICATIONS),

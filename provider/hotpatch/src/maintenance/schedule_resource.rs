@@ -3,14 +3,17 @@
 //!
 //! Everything the service would reject at apply time is checked at plan time (the validators
 //! from `rules` on the model, and [`Resource::validate`] for rules across attributes), so a bad
-//! window never costs an ARM write. Reads go through `read_back`, which absorbs the service's
-//! respellings so a re-plan after apply is empty. The service's PATCH takes the full body, so
-//! updates are a PUT of the whole schedule (`request_bodies`).
+//! window never costs an ARM write; a start already in the past is a warning on create. Reads
+//! go through `read_back`, which absorbs the service's respellings so a re-plan after apply is
+//! empty. The service's PATCH takes the full body, so updates are a PUT of the whole schedule
+//! (`request_bodies`). Create refuses to take over an existing schedule, and a write whose
+//! answer was lost is recorded the way `arm_calls` decides.
 
 use std::collections::BTreeMap;
 
 use armclient::models::maintenance::MaintenanceConfiguration;
 use async_trait::async_trait;
+use jiff::Timestamp;
 use tfframework::validators::{each, non_empty, one_of};
 use tfframework::{
     ApplyRequest, AttributePath, Context, Diagnostic, Diagnostics, ImportRequest, Known, Model,
@@ -18,12 +21,12 @@ use tfframework::{
 };
 
 use super::arm_calls;
-use super::ids::{parse_schedule_id, recorded, schedule_id};
+use super::ids::{import_id, parse_schedule_id, recorded, schedule_id, IdIdentity, IdIdentityPlan};
 use super::read_back::schedule_state;
 use super::request_bodies::schedule_body;
-use super::rules::{self, kb_digits, parse_datetime};
-use super::timezones;
-use crate::arm_diag::{delete_outcome, read_outcome};
+use super::rules::{self, parse_datetime, LocalDateTime};
+use super::timezones::{self, LocalTime, WindowsZone};
+use crate::kb::{self, KbNumber};
 use crate::provider_data::HotpatchData;
 
 pub struct MaintenanceScheduleResource;
@@ -43,7 +46,7 @@ pub struct MaintenanceScheduleModel {
     #[tf(required, replace, validator = non_empty())]
     pub location: String,
     /// First window start, `YYYY-MM-DD hh:mm`, wall-clock time in `time_zone`; must exist in
-    /// that zone (not in a daylight-saving gap).
+    /// that zone (not in a daylight-saving gap). A start in the past is a warning on create.
     #[tf(required, validator = rules::datetime())]
     pub start_date_time: String,
     /// When the schedule stops, `YYYY-MM-DD hh:mm`, after `start_date_time`. Default: never.
@@ -52,11 +55,14 @@ pub struct MaintenanceScheduleModel {
     /// Window length `hh:mm`, from `01:30` to `03:55`. Default `03:55`.
     #[tf(default = "03:55", validator = rules::duration())]
     pub duration: Option<String>,
-    /// Windows time-zone id, e.g. `Pacific Standard Time`, `W. Europe Standard Time`, `UTC`.
+    /// Windows time-zone id, e.g. `Pacific Standard Time`, `W. Europe Standard Time`, `UTC`
+    /// (any id of CLDR's Windows-zone table; IANA names such as `Europe/Berlin` are not
+    /// accepted by the service).
     #[tf(required, validator = rules::time_zone())]
     pub time_zone: String,
-    /// Recurrence: `Day`, `3Days`, `Week Saturday,Sunday`, `Month day23,day24`,
-    /// `Month Second Tuesday Offset2` (offset -6..6 days).
+    /// Recurrence: `6Hours` (every N hours, N at least 6), `Day`, `3Days`,
+    /// `Week Saturday,Sunday`, `Month day23,day24`, `Month Second Tuesday Offset2` (offset
+    /// -6..6 days), `3Months Second Tuesday` (quarterly).
     #[tf(required, validator = rules::recurrence())]
     pub recur_every: String,
     /// `IfRequired` (default), `Never` or `Always`.
@@ -82,12 +88,13 @@ pub struct WindowsModel {
     /// (case-insensitive).
     #[tf(optional, validator = each(rules::windows_classification()))]
     pub classifications_to_include: Option<Vec<String>>,
-    /// KB ids to install even when their classification is not selected: digits, with or
-    /// without a `KB` prefix (kept as written).
-    #[tf(optional, validator = each(rules::kb_id()))]
+    /// KB ids to install even when their classification is not selected: 1 to 9 digits, with
+    /// or without a `KB` prefix (sent and kept as written; `KB5041585` and `5041585` are the
+    /// same update).
+    #[tf(optional, validator = each(KbNumber))]
     pub kb_numbers_to_include: Option<Vec<String>>,
     /// KB ids never to install; must not repeat an included one.
-    #[tf(optional, validator = each(rules::kb_id()))]
+    #[tf(optional, validator = each(KbNumber))]
     pub kb_numbers_to_exclude: Option<Vec<String>>,
     /// Skip updates that need a reboot: with hotpatching, the schedule installs only
     /// hotpatches. Default `false`.
@@ -131,11 +138,25 @@ impl MaintenanceScheduleModel {
     }
 }
 
+fn known_datetime(v: &Known<String>) -> Option<LocalDateTime> {
+    v.as_ref().known().and_then(|s| parse_datetime(s).ok())
+}
+
+/// The configured start and its zone, when both are known and valid.
+fn known_start(config: &MaintenanceScheduleModelPlan) -> Option<(LocalDateTime, WindowsZone)> {
+    let start = known_datetime(&config.start_date_time)?;
+    let zone = config
+        .time_zone
+        .as_ref()
+        .known()
+        .and_then(|z| timezones::find(z))?;
+    Some((start, zone))
+}
+
 /// Expiration after start, and a start that exists in its time zone.
 fn check_window(config: &MaintenanceScheduleModelPlan, diags: &mut Diagnostics) {
-    let datetime = |v: &Known<String>| v.as_ref().known().and_then(|s| parse_datetime(s).ok());
-    let start = datetime(&config.start_date_time);
-    let end = datetime(&config.expiration_date_time);
+    let start = known_datetime(&config.start_date_time);
+    let end = known_datetime(&config.expiration_date_time);
     if let (Some(s), Some(e)) = (start, end) {
         if e <= s {
             diags.error_at(
@@ -145,20 +166,50 @@ fn check_window(config: &MaintenanceScheduleModelPlan, diags: &mut Diagnostics) 
             );
         }
     }
-    let zone = config
-        .time_zone
-        .as_ref()
-        .known()
-        .and_then(|z| timezones::find(z));
-    if let (Some(s), Some(z)) = (start, zone) {
-        if z.in_dst_gap(s.year, s.month, s.day, s.hour) {
-            diags.error_at(
-                AttributePath::attr(MaintenanceScheduleModel::START_DATE_TIME),
-                "Start time does not exist in the time zone",
-                format!(
-                    "start_date_time {:04}-{:02}-{:02} {:02}:{:02} falls in the hour skipped when {} ({} standard time) switches to daylight-saving time. Pick a time outside {:02}:00-{:02}:59 that day.",
-                    s.year, s.month, s.day, s.hour, s.minute, z.id, z.utc_offset(), s.hour, s.hour
-                ),
+    let Some((start, zone)) = known_start(config) else {
+        return;
+    };
+    if let LocalTime::Skipped {
+        from,
+        to,
+        before,
+        after,
+    } = zone.local_time(start)
+    {
+        let iana = zone.iana.unwrap_or_default();
+        diags.error_at(
+            AttributePath::attr(MaintenanceScheduleModel::START_DATE_TIME),
+            "Start time does not exist in the time zone",
+            format!(
+                "start_date_time {start} falls in the daylight-saving gap of {} ({iana}): on {} clocks jump from {} (UTC{before}) to {} (UTC{after}), so local times from {} to just before {} do not exist. Pick a time outside that range.",
+                zone.id,
+                from.date(),
+                from.time().strftime("%H:%M"),
+                to.time().strftime("%H:%M"),
+                from.time().strftime("%H:%M"),
+                to.time().strftime("%H:%M"),
+            ),
+        );
+    }
+}
+
+/// A warning when a new schedule's first window has already gone by in its time zone.
+fn warn_past_start(config: &MaintenanceScheduleModelPlan, now: Timestamp, diags: &mut Diagnostics) {
+    let Some((start, zone)) = known_start(config) else {
+        return;
+    };
+    if let LocalTime::At(at) = zone.local_time(start) {
+        if at < now {
+            diags.push(
+                Diagnostic::warning(
+                    "Start time in the past",
+                    format!(
+                        "start_date_time {start} in {} is already past (it was {at}; now is {}). Update Manager expects a first window of today or later and may reject the schedule; recurrences are counted from this start. Choose a future start unless you mean it.",
+                        zone.id,
+                        now.round(jiff::Unit::Second).unwrap_or(now),
+                    ),
+                )
+                .at(AttributePath::attr(MaintenanceScheduleModel::START_DATE_TIME)),
             );
         }
     }
@@ -178,11 +229,11 @@ fn check_kb_lists(config: &MaintenanceScheduleModelPlan, diags: &mut Diagnostics
     let included: Vec<&str> = include
         .iter()
         .filter_map(|k| k.as_ref().known())
-        .filter_map(|k| kb_digits(k))
+        .filter_map(|k| kb::digits(k))
         .collect();
     for (i, k) in exclude.iter().enumerate() {
         let Known::Value(k) = k else { continue };
-        if kb_digits(k).is_some_and(|d| included.contains(&d)) {
+        if kb::digits(k).is_some_and(|d| included.contains(&d)) {
             diags.error_at(
                 AttributePath::attr(MaintenanceScheduleModel::WINDOWS)
                     .attribute(WindowsModel::KB_NUMBERS_TO_EXCLUDE)
@@ -202,30 +253,35 @@ impl MaintenanceScheduleResource {
         data: &HotpatchData,
         planned: &MaintenanceScheduleModel,
         doing: &str,
-    ) -> (Option<MaintenanceScheduleModel>, Diagnostics) {
+    ) -> arm_calls::Written<MaintenanceScheduleModel> {
         let id = match recorded(&planned.id, MaintenanceScheduleResource::TYPE_NAME) {
             Ok(id) => id,
-            Err(d) => return (None, d.into()),
+            Err(d) => return arm_calls::Written::NotWritten(d.into()),
         };
-        let (written, diags) = arm_calls::put::<_, MaintenanceConfiguration>(
+        arm_calls::put::<_, MaintenanceConfiguration, _>(
             ctx,
             data,
             id,
             &schedule_body(planned),
             doing,
+            planned,
+            |c| schedule_state(planned, c),
         )
-        .await;
-        (written.map(|c| schedule_state(planned, &c)), diags)
+        .await
     }
 }
 
 #[async_trait]
 impl Resource<HotpatchData> for MaintenanceScheduleResource {
     type Model = MaintenanceScheduleModel;
-    type Identity = ();
+    type Identity = IdIdentity;
     const TYPE_NAME: &'static str = "hotpatch_maintenance_schedule";
 
-    fn identity(&self, _state: &MaintenanceScheduleModelPlan) {}
+    fn identity(&self, state: &MaintenanceScheduleModelPlan) -> IdIdentityPlan {
+        IdIdentityPlan {
+            id: state.id.clone(),
+        }
+    }
 
     fn validate(&self, config: &MaintenanceScheduleModelPlan, diags: &mut Diagnostics) {
         check_window(config, diags);
@@ -238,11 +294,12 @@ impl Resource<HotpatchData> for MaintenanceScheduleResource {
         data: Option<&HotpatchData>,
         req: PlanRequest<'_, MaintenanceScheduleModel>,
         planned: &mut MaintenanceScheduleModelPlan,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
     ) {
         if !req.is_create() {
             return;
         }
+        warn_past_start(req.config, Timestamp::now(), diags);
         let sub = data.and_then(|d| d.subscription_id.as_deref());
         let rg = req.config.resource_group_name.as_ref().known();
         let name = req.config.name.as_ref().known();
@@ -269,8 +326,15 @@ impl Resource<HotpatchData> for MaintenanceScheduleResource {
                 &planned.name,
             ));
         }
+        let id = planned.id.as_deref().unwrap_or_default();
+        if let Err(d) =
+            arm_calls::ensure_absent(ctx, data, id, Self::TYPE_NAME, &[(IdIdentity::ID, id)]).await
+        {
+            return (None, d.into());
+        }
         self.write(ctx, data, &planned, "creating the maintenance schedule")
             .await
+            .created()
     }
 
     async fn read(
@@ -279,14 +343,17 @@ impl Resource<HotpatchData> for MaintenanceScheduleResource {
         data: &HotpatchData,
         current: &MaintenanceScheduleModel,
     ) -> (Option<MaintenanceScheduleModel>, Diagnostics) {
-        let id = match recorded(&current.id, Self::TYPE_NAME) {
-            Ok(id) => id,
-            Err(d) => return (None, d.into()),
-        };
-        let lookup = arm_calls::get::<MaintenanceConfiguration>(ctx, data, id).await;
-        read_outcome(current, "reading the maintenance schedule", lookup, |c| {
-            Some(schedule_state(current, &c))
-        })
+        let doing = "reading the maintenance schedule";
+        arm_calls::refresh(
+            ctx,
+            data,
+            current,
+            &current.id,
+            Self::TYPE_NAME,
+            doing,
+            |c| schedule_state(current, &c),
+        )
+        .await
     }
 
     async fn update(
@@ -295,11 +362,13 @@ impl Resource<HotpatchData> for MaintenanceScheduleResource {
         data: &HotpatchData,
         req: ApplyRequest<'_, MaintenanceScheduleModel>,
     ) -> (Option<MaintenanceScheduleModel>, Diagnostics) {
-        let (state, diags) = self
-            .write(ctx, data, req.planned, "updating the maintenance schedule")
-            .await;
-        // A refused update leaves the schedule as it was.
-        (state.or_else(|| req.prior.cloned()), diags)
+        // Only the timeouts block changed: nothing to write.
+        if req.prior == Some(req.planned) {
+            return (Some(req.planned.clone()), Diagnostics::new());
+        }
+        self.write(ctx, data, req.planned, "updating the maintenance schedule")
+            .await
+            .updated(req.prior)
     }
 
     async fn delete(
@@ -308,23 +377,17 @@ impl Resource<HotpatchData> for MaintenanceScheduleResource {
         data: &HotpatchData,
         prior: &MaintenanceScheduleModel,
     ) -> Diagnostics {
-        let id = match recorded(&prior.id, Self::TYPE_NAME) {
-            Ok(id) => id,
-            Err(d) => return d.into(),
-        };
-        delete_outcome(
-            "deleting the maintenance schedule",
-            arm_calls::delete(ctx, data, id).await,
-        )
+        let doing = "deleting the maintenance schedule";
+        arm_calls::delete_recorded(ctx, data, &prior.id, Self::TYPE_NAME, doing).await
     }
 
     async fn import(
         &self,
         ctx: &Context,
         data: &HotpatchData,
-        req: ImportRequest<'_, ()>,
+        req: ImportRequest<'_, IdIdentity>,
     ) -> (Option<MaintenanceScheduleModel>, Diagnostics) {
-        let id = req.id.trim();
+        let id = import_id(req.id, req.identity);
         let (rg, name) = match parse_schedule_id(id) {
             Ok((_, rg, name)) => (rg, name),
             Err(e) => {
@@ -349,5 +412,67 @@ impl Resource<HotpatchData> for MaintenanceScheduleResource {
             }
             Err(d) => (None, d.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(start: &str, zone: &str) -> MaintenanceScheduleModelPlan {
+        let v = |s: &str| Known::Value(s.to_owned());
+        MaintenanceScheduleModelPlan {
+            name: v("s"),
+            resource_group_name: v("rg"),
+            location: v("eastus"),
+            start_date_time: v(start),
+            expiration_date_time: Known::Null,
+            duration: Known::Null,
+            time_zone: v(zone),
+            recur_every: v("Day"),
+            reboot_setting: Known::Null,
+            tags: Known::Null,
+            id: Known::Unknown,
+            windows: Known::Null,
+            linux: Known::Null,
+        }
+    }
+
+    #[test]
+    fn a_start_in_a_dst_gap_names_the_skipped_range() {
+        let mut diags = Diagnostics::new();
+        check_window(
+            &config("2030-03-31 02:30", "W. Europe Standard Time"),
+            &mut diags,
+        );
+        let d = &diags.0[0];
+        assert!(d.detail.contains("Europe/Berlin"), "{}", d.detail);
+        assert!(
+            d.detail
+                .contains("on 2030-03-31 clocks jump from 02:00 (UTC+01) to 03:00 (UTC+02)"),
+            "{}",
+            d.detail
+        );
+        let mut diags = Diagnostics::new();
+        check_window(
+            &config("2030-03-31 03:00", "W. Europe Standard Time"),
+            &mut diags,
+        );
+        assert!(diags.is_empty());
+    }
+
+    #[test]
+    fn a_past_start_warns_by_the_zones_clock() {
+        let now: Timestamp = "2030-01-08T12:00:00Z".parse().unwrap();
+        let warned = |start: &str, zone: &str| {
+            let mut diags = Diagnostics::new();
+            warn_past_start(&config(start, zone), now, &mut diags);
+            assert!(!diags.has_errors());
+            !diags.is_empty()
+        };
+        // 11:30 in Berlin is 10:30 UTC: past. 11:30 in Los Angeles is 19:30 UTC: ahead.
+        assert!(warned("2030-01-08 11:30", "W. Europe Standard Time"));
+        assert!(!warned("2030-01-08 11:30", "Pacific Standard Time"));
+        assert!(!warned("2030-01-09 00:00", "UTC"));
     }
 }

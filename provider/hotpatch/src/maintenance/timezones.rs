@@ -1,283 +1,97 @@
-//! Windows time-zone ids (what the Maintenance service accepts in `timeZone`) with their
-//! standard UTC offset and, where it is modelled, the rule that starts daylight-saving time.
+//! Windows time-zone ids (what the Maintenance service takes in `timeZone`) and what a
+//! wall-clock time means in them.
 //!
-//! Why: a schedule's `startDateTime` is wall-clock time in its zone, and a time that falls in
-//! the hour skipped when clocks spring forward does not exist. The service fails such windows
-//! at apply time (or silently shifts them); we report them at plan time instead. The rules are
-//! written as data for the common zones (US, EU, south-east Australia, New Zealand). Zones whose
-//! rules change often or are irregular are listed as valid ids without a gap check.
+//! Why: a schedule's `startDateTime` is wall-clock time in its zone. A time that falls in the
+//! hour skipped when clocks spring forward does not exist, and a start before now has already
+//! gone by; both are reported at plan time instead of costing an ARM write. The rules come
+//! from the IANA time-zone database bundled with `jiff` (so they do not depend on the host's
+//! zoneinfo), reached from the Windows id through CLDR's Windows-zone table
+//! ([`super::windows_zones`]). Nothing about a region's daylight-saving rules is written here.
 
-/// When a zone springs forward: the Sunday of `month` chosen by `which`, at local `hour`:00;
-/// the skipped local hour is `hour:00`–`hour:59`.
+use jiff::civil::DateTime;
+use jiff::tz::{AmbiguousOffset, Offset, TimeZone};
+use jiff::Timestamp;
+
+use super::rules::LocalDateTime;
+use super::windows_zones::WINDOWS_ZONES;
+
+/// A Windows time-zone id the service accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DstStart {
-    pub month: u32,
-    pub which: Sunday,
-    pub hour: u32,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sunday {
-    First,
-    Second,
-    Last,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Dst {
-    /// No daylight-saving time.
-    None,
-    Starts(DstStart),
-    /// Observes DST under rules not modelled here: no gap check.
-    Unmodelled,
-}
-
-pub struct Zone {
+pub struct WindowsZone {
+    /// The id as Windows spells it.
     pub id: &'static str,
-    /// Standard-time offset from UTC in minutes.
-    pub offset_minutes: i32,
-    pub dst: Dst,
+    /// The IANA zone with the same rules; None for legacy Windows-only zones.
+    pub iana: Option<&'static str>,
 }
-
-/// US and Canada: second Sunday of March, 02:00 local.
-const US: Dst = Dst::Starts(DstStart {
-    month: 3,
-    which: Sunday::Second,
-    hour: 2,
-});
-/// EU: last Sunday of March at 01:00 UTC, i.e. local hour `offset + 1`.
-const fn eu(local_hour: u32) -> Dst {
-    Dst::Starts(DstStart {
-        month: 3,
-        which: Sunday::Last,
-        hour: local_hour,
-    })
-}
-/// South-east Australia (and Norfolk Island): first Sunday of October, 02:00 local.
-const AU: Dst = Dst::Starts(DstStart {
-    month: 10,
-    which: Sunday::First,
-    hour: 2,
-});
-/// New Zealand: last Sunday of September, 02:00 local.
-const NZ: Dst = Dst::Starts(DstStart {
-    month: 9,
-    which: Sunday::Last,
-    hour: 2,
-});
-const NO: Dst = Dst::None;
-const UNMODELLED: Dst = Dst::Unmodelled;
-
-macro_rules! zones {
-    ($( $id:literal $offset:literal $dst:expr ),+ $(,)?) => {
-        &[$( Zone { id: $id, offset_minutes: $offset, dst: $dst } ),+]
-    };
-}
-
-pub const ZONES: &[Zone] = zones![
-    "Dateline Standard Time" -720 NO,
-    "UTC-11" -660 NO,
-    "Aleutian Standard Time" -600 US,
-    "Hawaiian Standard Time" -600 NO,
-    "Marquesas Standard Time" -570 NO,
-    "Alaskan Standard Time" -540 US,
-    "UTC-09" -540 NO,
-    "Pacific Standard Time (Mexico)" -480 US,
-    "UTC-08" -480 NO,
-    "Pacific Standard Time" -480 US,
-    "US Mountain Standard Time" -420 NO,
-    "Mountain Standard Time (Mexico)" -420 NO,
-    "Mountain Standard Time" -420 US,
-    "Yukon Standard Time" -420 NO,
-    "Central America Standard Time" -360 NO,
-    "Central Standard Time" -360 US,
-    "Easter Island Standard Time" -360 UNMODELLED,
-    "Central Standard Time (Mexico)" -360 NO,
-    "Canada Central Standard Time" -360 NO,
-    "SA Pacific Standard Time" -300 NO,
-    "Eastern Standard Time (Mexico)" -300 NO,
-    "Eastern Standard Time" -300 US,
-    "Haiti Standard Time" -300 US,
-    "Cuba Standard Time" -300 UNMODELLED,
-    "US Eastern Standard Time" -300 US,
-    "Turks And Caicos Standard Time" -300 US,
-    "Paraguay Standard Time" -240 UNMODELLED,
-    "Atlantic Standard Time" -240 US,
-    "Venezuela Standard Time" -240 NO,
-    "Central Brazilian Standard Time" -240 NO,
-    "SA Western Standard Time" -240 NO,
-    "Pacific SA Standard Time" -240 UNMODELLED,
-    "Newfoundland Standard Time" -210 US,
-    "Tocantins Standard Time" -180 NO,
-    "E. South America Standard Time" -180 NO,
-    "SA Eastern Standard Time" -180 NO,
-    "Argentina Standard Time" -180 NO,
-    "Greenland Standard Time" -120 UNMODELLED,
-    "Montevideo Standard Time" -180 NO,
-    "Magallanes Standard Time" -180 NO,
-    "Saint Pierre Standard Time" -180 US,
-    "Bahia Standard Time" -180 NO,
-    "UTC-02" -120 NO,
-    "Mid-Atlantic Standard Time" -120 UNMODELLED,
-    "Azores Standard Time" -60 eu(0),
-    "Cape Verde Standard Time" -60 NO,
-    "UTC" 0 NO,
-    "GMT Standard Time" 0 eu(1),
-    "Greenwich Standard Time" 0 NO,
-    "Sao Tome Standard Time" 0 NO,
-    "Morocco Standard Time" 60 UNMODELLED,
-    "W. Europe Standard Time" 60 eu(2),
-    "Central Europe Standard Time" 60 eu(2),
-    "Romance Standard Time" 60 eu(2),
-    "Central European Standard Time" 60 eu(2),
-    "W. Central Africa Standard Time" 60 NO,
-    "Jordan Standard Time" 180 NO,
-    "GTB Standard Time" 120 eu(3),
-    "Middle East Standard Time" 120 UNMODELLED,
-    "Egypt Standard Time" 120 UNMODELLED,
-    "E. Europe Standard Time" 120 UNMODELLED,
-    "Syria Standard Time" 180 NO,
-    "West Bank Standard Time" 120 UNMODELLED,
-    "South Africa Standard Time" 120 NO,
-    "FLE Standard Time" 120 eu(3),
-    "Israel Standard Time" 120 UNMODELLED,
-    "South Sudan Standard Time" 120 NO,
-    "Kaliningrad Standard Time" 120 NO,
-    "Sudan Standard Time" 120 NO,
-    "Libya Standard Time" 120 NO,
-    "Namibia Standard Time" 120 NO,
-    "Arabic Standard Time" 180 NO,
-    "Turkey Standard Time" 180 NO,
-    "Arab Standard Time" 180 NO,
-    "Belarus Standard Time" 180 NO,
-    "Russian Standard Time" 180 NO,
-    "E. Africa Standard Time" 180 NO,
-    "Volgograd Standard Time" 180 NO,
-    "Iran Standard Time" 210 NO,
-    "Arabian Standard Time" 240 NO,
-    "Astrakhan Standard Time" 240 NO,
-    "Azerbaijan Standard Time" 240 NO,
-    "Russia Time Zone 3" 240 NO,
-    "Mauritius Standard Time" 240 NO,
-    "Saratov Standard Time" 240 NO,
-    "Georgian Standard Time" 240 NO,
-    "Caucasus Standard Time" 240 NO,
-    "Afghanistan Standard Time" 270 NO,
-    "West Asia Standard Time" 300 NO,
-    "Ekaterinburg Standard Time" 300 NO,
-    "Pakistan Standard Time" 300 NO,
-    "Qyzylorda Standard Time" 300 NO,
-    "India Standard Time" 330 NO,
-    "Sri Lanka Standard Time" 330 NO,
-    "Nepal Standard Time" 345 NO,
-    "Central Asia Standard Time" 360 NO,
-    "Bangladesh Standard Time" 360 NO,
-    "Omsk Standard Time" 360 NO,
-    "Myanmar Standard Time" 390 NO,
-    "SE Asia Standard Time" 420 NO,
-    "Altai Standard Time" 420 NO,
-    "W. Mongolia Standard Time" 420 NO,
-    "North Asia Standard Time" 420 NO,
-    "N. Central Asia Standard Time" 420 NO,
-    "Tomsk Standard Time" 420 NO,
-    "China Standard Time" 480 NO,
-    "North Asia East Standard Time" 480 NO,
-    "Singapore Standard Time" 480 NO,
-    "W. Australia Standard Time" 480 NO,
-    "Taipei Standard Time" 480 NO,
-    "Ulaanbaatar Standard Time" 480 NO,
-    "Aus Central W. Standard Time" 525 NO,
-    "Transbaikal Standard Time" 540 NO,
-    "Tokyo Standard Time" 540 NO,
-    "North Korea Standard Time" 540 NO,
-    "Korea Standard Time" 540 NO,
-    "Yakutsk Standard Time" 540 NO,
-    "Cen. Australia Standard Time" 570 AU,
-    "AUS Central Standard Time" 570 NO,
-    "E. Australia Standard Time" 600 NO,
-    "AUS Eastern Standard Time" 600 AU,
-    "West Pacific Standard Time" 600 NO,
-    "Tasmania Standard Time" 600 AU,
-    "Vladivostok Standard Time" 600 NO,
-    "Lord Howe Standard Time" 630 UNMODELLED,
-    "Bougainville Standard Time" 660 NO,
-    "Russia Time Zone 10" 660 NO,
-    "Magadan Standard Time" 660 NO,
-    "Norfolk Standard Time" 660 AU,
-    "Sakhalin Standard Time" 660 NO,
-    "Central Pacific Standard Time" 660 NO,
-    "Russia Time Zone 11" 720 NO,
-    "New Zealand Standard Time" 720 NZ,
-    "UTC+12" 720 NO,
-    "Fiji Standard Time" 720 NO,
-    "Kamchatka Standard Time" 720 NO,
-    "Chatham Islands Standard Time" 765 UNMODELLED,
-    "UTC+13" 780 NO,
-    "Tonga Standard Time" 780 NO,
-    "Samoa Standard Time" 780 NO,
-    "Line Islands Standard Time" 840 NO,
-];
 
 /// The zone with this id (case-insensitive, as the service compares them).
-pub fn find(id: &str) -> Option<&'static Zone> {
-    ZONES.iter().find(|z| z.id.eq_ignore_ascii_case(id.trim()))
+pub fn find(id: &str) -> Option<WindowsZone> {
+    let id = id.trim();
+    WINDOWS_ZONES
+        .iter()
+        .find(|(w, _)| w.eq_ignore_ascii_case(id))
+        .map(|&(id, iana)| WindowsZone { id, iana })
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (i64::from(m) + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// What a local wall-clock time is in a zone.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LocalTime {
+    /// The instant it names (the earlier one when clocks fall back and it occurs twice).
+    At(Timestamp),
+    /// It is skipped when clocks spring forward: local times from `from` up to (not
+    /// including) `to` do not exist that day.
+    Skipped {
+        from: DateTime,
+        to: DateTime,
+        before: Offset,
+        after: Offset,
+    },
+    /// The zone's rules are unknown (legacy zone) or the time is outside the supported range.
+    Unknown,
 }
 
-/// 0 = Sunday.
-fn weekday(y: i64, m: u32, d: u32) -> i64 {
-    (days_from_civil(y, m, d) + 4).rem_euclid(7)
+fn civil(t: LocalDateTime) -> Option<DateTime> {
+    let year = i16::try_from(t.year).ok()?;
+    let month = i8::try_from(t.month).ok()?;
+    let day = i8::try_from(t.day).ok()?;
+    let hour = i8::try_from(t.hour).ok()?;
+    let minute = i8::try_from(t.minute).ok()?;
+    DateTime::new(year, month, day, hour, minute, 0, 0).ok()
 }
 
-pub fn days_in_month(y: i64, m: u32) -> u32 {
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    match m {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
+impl WindowsZone {
+    fn rules(&self) -> Option<TimeZone> {
+        TimeZone::get(self.iana?).ok()
     }
-}
 
-impl DstStart {
-    /// Day of the month clocks spring forward in year `y`.
-    fn day(&self, y: i64) -> u32 {
-        let first_sunday = 1 + (7 - weekday(y, self.month, 1)) as u32 % 7;
-        match self.which {
-            Sunday::First => first_sunday,
-            Sunday::Second => first_sunday + 7,
-            Sunday::Last => {
-                let last = days_in_month(y, self.month);
-                last - weekday(y, self.month, last) as u32
+    /// What `t` (wall-clock time in this zone) is.
+    pub fn local_time(&self, t: LocalDateTime) -> LocalTime {
+        let (Some(tz), Some(dt)) = (self.rules(), civil(t)) else {
+            return LocalTime::Unknown;
+        };
+        match tz.to_ambiguous_zoned_datetime(dt).offset() {
+            AmbiguousOffset::Unambiguous { offset }
+            | AmbiguousOffset::Fold { before: offset, .. } => offset
+                .to_timestamp(dt)
+                .map_or(LocalTime::Unknown, LocalTime::At),
+            AmbiguousOffset::Gap { before, after } => {
+                // The transition lies after `dt` read with the new offset (the clock had not
+                // reached it yet) and no later than `dt` read with the old one.
+                let Ok(early) = after.to_timestamp(dt) else {
+                    return LocalTime::Unknown;
+                };
+                let Some(transition) = tz.following(early).next() else {
+                    return LocalTime::Unknown;
+                };
+                let at = transition.timestamp();
+                LocalTime::Skipped {
+                    from: before.to_datetime(at),
+                    to: after.to_datetime(at),
+                    before,
+                    after,
+                }
             }
         }
-    }
-}
-
-impl Zone {
-    /// Whether local wall-clock time `y-m-d h:mi` is skipped when this zone springs forward.
-    pub fn in_dst_gap(&self, y: i64, m: u32, d: u32, h: u32) -> bool {
-        match self.dst {
-            Dst::Starts(s) => m == s.month && d == s.day(y) && h == s.hour,
-            Dst::None | Dst::Unmodelled => false,
-        }
-    }
-
-    /// `UTC+01:00` style.
-    pub fn utc_offset(&self) -> String {
-        let sign = if self.offset_minutes < 0 { '-' } else { '+' };
-        let m = self.offset_minutes.abs();
-        format!("UTC{sign}{:02}:{:02}", m / 60, m % 60)
     }
 }
 
@@ -285,45 +99,88 @@ impl Zone {
 mod tests {
     use super::*;
 
-    #[test]
-    fn weekdays_are_right() {
-        assert_eq!(weekday(1970, 1, 1), 4);
-        assert_eq!(weekday(2025, 3, 9), 0);
-        assert_eq!(weekday(2024, 2, 29), 4);
+    fn at(year: i64, month: u32, day: u32, hour: u32, minute: u32) -> LocalDateTime {
+        LocalDateTime {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+        }
+    }
+
+    fn skipped(zone: &str, t: LocalDateTime) -> Option<(String, String)> {
+        match find(zone).unwrap().local_time(t) {
+            LocalTime::Skipped { from, to, .. } => Some((
+                from.strftime("%Y-%m-%d %H:%M").to_string(),
+                to.strftime("%H:%M").to_string(),
+            )),
+            _ => None,
+        }
     }
 
     #[test]
-    fn known_spring_forward_hours() {
-        let pst = find("pacific standard time").unwrap();
-        assert!(pst.in_dst_gap(2025, 3, 9, 2));
-        assert!(!pst.in_dst_gap(2025, 3, 9, 3));
-        assert!(!pst.in_dst_gap(2025, 3, 2, 2));
-        let cet = find("W. Europe Standard Time").unwrap();
-        assert!(cet.in_dst_gap(2025, 3, 30, 2));
-        assert!(cet.in_dst_gap(2026, 3, 29, 2));
-        assert!(!cet.in_dst_gap(2025, 3, 30, 1));
-        let uk = find("GMT Standard Time").unwrap();
-        assert!(uk.in_dst_gap(2025, 3, 30, 1));
-        let syd = find("AUS Eastern Standard Time").unwrap();
-        assert!(syd.in_dst_gap(2025, 10, 5, 2));
-        let nz = find("New Zealand Standard Time").unwrap();
-        assert!(nz.in_dst_gap(2025, 9, 28, 2));
-        let utc = find("UTC").unwrap();
-        assert!(!utc.in_dst_gap(2025, 3, 30, 2));
-        assert_eq!(
-            find("India Standard Time").unwrap().utc_offset(),
-            "UTC+05:30"
-        );
-        assert_eq!(pst.utc_offset(), "UTC-08:00");
-        assert!(find("Europe/Berlin").is_none());
-    }
-
-    #[test]
-    fn ids_are_unique() {
-        let mut ids: Vec<String> = ZONES.iter().map(|z| z.id.to_lowercase()).collect();
+    fn every_windows_zone_has_rules_in_the_bundled_database() {
+        for (id, iana) in WINDOWS_ZONES {
+            if let Some(iana) = iana {
+                assert!(TimeZone::get(iana).is_ok(), "{id} -> {iana}");
+            }
+        }
+        let mut ids: Vec<String> = WINDOWS_ZONES
+            .iter()
+            .map(|(w, _)| w.to_lowercase())
+            .collect();
         ids.sort();
         let n = ids.len();
         ids.dedup();
-        assert_eq!(ids.len(), n);
+        assert_eq!(ids.len(), n, "ids are unique");
+        assert!(n >= 140, "{n} zones");
+    }
+
+    #[test]
+    fn spring_forward_gaps_come_from_the_database() {
+        let gap = |zone, t| skipped(zone, t);
+        let pst = "pacific standard time";
+        assert_eq!(
+            gap(pst, at(2025, 3, 9, 2, 30)),
+            Some(("2025-03-09 02:00".into(), "03:00".into()))
+        );
+        assert_eq!(gap(pst, at(2025, 3, 9, 3, 0)), None);
+        assert_eq!(gap(pst, at(2025, 3, 2, 2, 0)), None);
+        assert!(gap("W. Europe Standard Time", at(2030, 3, 31, 2, 0)).is_some());
+        assert!(gap("W. Europe Standard Time", at(2030, 3, 31, 1, 59)).is_none());
+        assert!(gap("GMT Standard Time", at(2025, 3, 30, 1, 15)).is_some());
+        assert!(gap("AUS Eastern Standard Time", at(2025, 10, 5, 2, 0)).is_some());
+        assert!(gap("New Zealand Standard Time", at(2025, 9, 28, 2, 0)).is_some());
+        // Zones the old hand-written table could not check: Chile, Lord Howe (30-minute
+        // shift), Chatham Islands (02:45).
+        assert!(gap("Pacific SA Standard Time", at(2025, 9, 7, 0, 0)).is_some());
+        assert_eq!(
+            gap("Lord Howe Standard Time", at(2025, 10, 5, 2, 15)),
+            Some(("2025-10-05 02:00".into(), "02:30".into()))
+        );
+        assert!(gap("Chatham Islands Standard Time", at(2025, 9, 28, 3, 0)).is_some());
+        // No daylight-saving time at all.
+        assert!(gap("UTC", at(2025, 3, 30, 2, 0)).is_none());
+        assert!(gap("India Standard Time", at(2025, 3, 30, 2, 0)).is_none());
+    }
+
+    #[test]
+    fn local_times_name_instants_and_legacy_zones_are_unchecked() {
+        let pst = find("Pacific Standard Time").unwrap();
+        assert_eq!(pst.iana, Some("America/Los_Angeles"));
+        assert_eq!(
+            pst.local_time(at(2030, 1, 1, 2, 0)),
+            LocalTime::At("2030-01-01T10:00:00Z".parse().unwrap())
+        );
+        // Falling back: 01:30 happens twice; the earlier one counts.
+        assert_eq!(
+            pst.local_time(at(2025, 11, 2, 1, 30)),
+            LocalTime::At("2025-11-02T08:30:00Z".parse().unwrap())
+        );
+        let legacy = find("Mid-Atlantic Standard Time").unwrap();
+        assert_eq!(legacy.local_time(at(2030, 1, 1, 2, 0)), LocalTime::Unknown);
+        assert!(find("Europe/Berlin").is_none());
+        assert_eq!(find(" utc ").map(|z| z.id), Some("UTC"));
     }
 }

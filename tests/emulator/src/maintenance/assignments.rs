@@ -262,6 +262,24 @@ pub(crate) fn one(
     }
 }
 
+/// Resource Graph table `maintenanceresources` (CONTRACT §6.3): one row per assignment, with
+/// the type lower-cased as Resource Graph spells types.
+pub(crate) const GRAPH_TABLE: &str = "maintenanceresources";
+
+/// The `maintenanceresources` rows of every assignment (dynamic scopes included).
+pub(crate) fn graph_rows(store: &MaintenanceStore, subscription: &str) -> Vec<Value> {
+    store
+        .assignments
+        .values()
+        .map(|a| {
+            let mut row = render(a);
+            row["type"] = json!(TYPE.to_lowercase());
+            row["subscriptionId"] = json!(subscription);
+            row
+        })
+        .collect()
+}
+
 /// GET `.../configurationAssignments` at a scope: the assignments made directly there.
 pub(crate) fn list(store: &MaintenanceStore, path: &ArmPath) -> Reply {
     let scope = scope_of(path).to_lowercase();

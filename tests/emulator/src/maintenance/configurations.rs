@@ -2,10 +2,11 @@
 //! of the top-level fields, then the same validation), DELETE (200 with the body, 204 when
 //! absent) and single-page lists per subscription and resource group.
 //!
-//! Reads reproduce the service's spelling quirks, which a client must normalise to stay
-//! drift-free: `rebootSetting` comes back as `RebootIfRequired` / `NeverReboot` /
-//! `AlwaysReboot`, KB ids alternate between having and lacking the `KB` prefix, and the
-//! `UpdateRollup` classification reads as `UpdateRollUp`. What was written is stored verbatim.
+//! What was written is stored verbatim and read back verbatim, except `rebootSetting`, which
+//! comes back as `RebootIfRequired` / `NeverReboot` / `AlwaysReboot` (an enum the client must
+//! map back to stay drift-free). KB ids and classifications are plain strings in the 2023-04-01
+//! schema (no enum, no pattern; CONTRACT §4.1), so they read back exactly as sent: that is
+//! what lets an import reproduce the spelling a configuration was applied with.
 
 use http::StatusCode;
 use serde_json::{json, Map, Value};
@@ -52,46 +53,6 @@ fn reboot_as_read(value: &str) -> String {
     }
 }
 
-/// KB ids as read back: the prefix is dropped from even positions and added at odd ones.
-fn kbs_as_read(list: &Value) -> Value {
-    let Some(items) = list.as_array() else {
-        return list.clone();
-    };
-    let out = items
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let Some(s) = v.as_str() else {
-                return v.clone();
-            };
-            let digits = s
-                .get(..2)
-                .filter(|p| p.eq_ignore_ascii_case("kb"))
-                .map_or(s, |_| &s[2..]);
-            if i % 2 == 0 {
-                json!(digits)
-            } else {
-                json!(format!("KB{digits}"))
-            }
-        })
-        .collect();
-    Value::Array(out)
-}
-
-fn classifications_as_read(list: &Value) -> Value {
-    let Some(items) = list.as_array() else {
-        return list.clone();
-    };
-    let out = items
-        .iter()
-        .map(|v| match v.as_str() {
-            Some(s) if s.eq_ignore_ascii_case("UpdateRollup") => json!("UpdateRollUp"),
-            _ => v.clone(),
-        })
-        .collect();
-    Value::Array(out)
-}
-
 fn properties_as_read(stored: &Map<String, Value>) -> Map<String, Value> {
     let mut p = stored.clone();
     let Some(ip) = p.get_mut("installPatches").and_then(Value::as_object_mut) else {
@@ -100,19 +61,6 @@ fn properties_as_read(stored: &Map<String, Value>) -> Map<String, Value> {
     if let Some(r) = ip.get("rebootSetting").and_then(Value::as_str) {
         let read = reboot_as_read(r);
         ip.insert("rebootSetting".into(), json!(read));
-    }
-    if let Some(w) = ip
-        .get_mut("windowsParameters")
-        .and_then(Value::as_object_mut)
-    {
-        for field in ["kbNumbersToInclude", "kbNumbersToExclude"] {
-            if let Some(v) = w.get_mut(field) {
-                *v = kbs_as_read(v);
-            }
-        }
-        if let Some(v) = w.get_mut("classificationsToInclude") {
-            *v = classifications_as_read(v);
-        }
     }
     p
 }
@@ -265,20 +213,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn read_back_spellings_differ_from_what_was_written() {
+    fn only_the_reboot_setting_reads_back_in_another_spelling() {
         let stored = json!({"installPatches": {"rebootSetting": "Never", "windowsParameters": {
-            "kbNumbersToInclude": ["KB5001", "5002", "KB5003"],
-            "classificationsToInclude": ["Security", "UpdateRollup"]}}});
+            "kbNumbersToInclude": ["KB5001", "5002", "kb5003"],
+            "classificationsToInclude": ["Security", "UpdateRollup", "updaterollup"]}}});
         let read = properties_as_read(stored.as_object().unwrap());
         let ip = &read["installPatches"];
         assert_eq!(ip["rebootSetting"], "NeverReboot");
         assert_eq!(
-            ip["windowsParameters"]["kbNumbersToInclude"],
-            json!(["5001", "KB5002", "5003"])
-        );
-        assert_eq!(
-            ip["windowsParameters"]["classificationsToInclude"],
-            json!(["Security", "UpdateRollUp"])
+            ip["windowsParameters"],
+            stored["installPatches"]["windowsParameters"]
         );
         assert_eq!(reboot_as_read("IfRequired"), "RebootIfRequired");
         assert_eq!(reboot_as_read("Always"), "AlwaysReboot");

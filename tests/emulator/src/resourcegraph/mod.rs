@@ -1,7 +1,8 @@
 //! Microsoft.ResourceGraph, api-version 2024-04-01 (CONTRACT §6): `POST
 //! /providers/Microsoft.ResourceGraph/resources` over the Update Manager tables
 //! `patchassessmentresources` and `patchinstallationresources`, whose rows come from the Arc
-//! patch operations (`hybridcompute::patches`).
+//! patch operations (`hybridcompute::patches`), and `maintenanceresources`, whose
+//! configuration-assignment rows come from the Maintenance store.
 //!
 //! Faithful parts a client must cope with: only the KQL subset in `kql` is understood
 //! (anything else is a ResourceGraph-shaped 400, `BadRequest` / `InvalidQuery`); `$top`
@@ -243,7 +244,8 @@ fn query(state: &State, store: &crate::state::Store, req: &Req) -> Reply {
         }
     };
     let table = parsed.table.to_lowercase();
-    if table != patches::ASSESSMENT_TABLE && table != patches::INSTALLATION_TABLE {
+    let maintenance = table == crate::maintenance::assignments::GRAPH_TABLE;
+    if table != patches::ASSESSMENT_TABLE && table != patches::INSTALLATION_TABLE && !maintenance {
         return bad_request(
             "InvalidQuery",
             format!("Table '{}' is not served by the emulator.", parsed.table),
@@ -267,27 +269,20 @@ fn query(state: &State, store: &crate::state::Store, req: &Req) -> Reply {
     let in_scope =
         subscriptions.is_empty() || subscriptions.iter().any(|s| s.eq_ignore_ascii_case(sub));
     let now = time::OffsetDateTime::now_utc();
-    let mut rows: Vec<Value> = if in_scope {
-        patches::table_rows(store, sub, &table)
-            .into_iter()
-            .filter(|row| parsed.matches(row, now))
-            .collect()
+    let rows = if in_scope {
+        let all = if maintenance {
+            crate::maintenance::assignments::graph_rows(&store.maintenance, sub)
+        } else {
+            patches::table_rows(store, sub, &table)
+        };
+        parsed.run(all, now)
     } else {
         Vec::new()
     };
-    parsed.sort(&mut rows);
     let total = rows.len();
-    let page: Vec<Value> = rows
-        .iter()
-        .skip(offset)
-        .take(top)
-        .map(|row| parsed.shape(row))
-        .collect();
+    let page: Vec<Value> = rows.into_iter().skip(offset).take(top).collect();
     let more = offset + page.len() < total;
-    let pageable = parsed.project.as_ref().is_none_or(|cols| {
-        cols.iter()
-            .any(|c| c.len() == 1 && c[0].eq_ignore_ascii_case("id"))
-    });
+    let pageable = parsed.has_id_column();
     let mut body = json!({
         "totalRecords": total,
         "count": page.len(),

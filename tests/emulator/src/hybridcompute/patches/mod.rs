@@ -423,6 +423,25 @@ pub(crate) fn result(store: &Store, op: &Operation) -> Option<Value> {
     }
 }
 
+/// Records a finished assessment of machine or VM `key` now, as a periodic assessment by the
+/// platform would (no operation to poll), and returns its id.
+pub(crate) fn assess_now(store: &mut Store, key: &str) -> String {
+    let target = target(store, key);
+    let mp = store.patches.machines.entry(key.to_string()).or_default();
+    let now = OffsetDateTime::now_utc();
+    let id = uuid::Uuid::new_v4().to_string();
+    mp.assessment = Some(Assessment {
+        id: id.clone(),
+        status: "Succeeded",
+        start: now,
+        end: now,
+        available: applicable(target.as_ref(), &mp.installed),
+        reboot_pending: mp.reboot_pending,
+        error: None,
+    });
+    id
+}
+
 /// What a maintenance schedule firing on one machine looks like in history.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]

@@ -9,9 +9,14 @@
 //! `classificationsToInclude` and/or `patchNameMasksToInclude` an update is selected when its
 //! KB, classification or name is listed; with none, everything applicable is selected.
 //! `kbNumbersToExclude`, `patchNameMasksToExclude` and `excludeKbsRequiringReboot` (anything
-//! not `NeverReboots`) then mark updates `Excluded`.
+//! not `NeverReboots`) then mark updates `Excluded`. `maxPatchPublishDate` ("install patches
+//! that were published on or before this given max published date", the spec's words) leaves
+//! every later update `NotSelected` (the state for "not chosen by this run's filters"; which
+//! state the service reports is not documented).
 
 use serde::Deserialize;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 
 use super::Kind;
 use crate::catalogue::Update;
@@ -56,6 +61,8 @@ pub(crate) struct WindowsParams {
     patch_name_masks_to_include: Option<Vec<String>>,
     #[serde(default)]
     patch_name_masks_to_exclude: Option<Vec<String>>,
+    #[serde(default)]
+    max_patch_publish_date: Option<String>,
 }
 
 /// A KB number without its optional `KB` prefix.
@@ -102,6 +109,15 @@ impl InstallParams {
             || (w.exclude_kbs_requiring_reboot == Some(true) && u.reboot_required())
         {
             return "Excluded";
+        }
+        let too_new = |max: &String| {
+            let parse = |s: &str| OffsetDateTime::parse(s, &Rfc3339).ok();
+            parse(u.published)
+                .zip(parse(max))
+                .is_some_and(|(p, m)| p > m)
+        };
+        if w.max_patch_publish_date.as_ref().is_some_and(too_new) {
+            return "NotSelected";
         }
         let filtered = nonempty(&w.kb_numbers_to_include)
             || nonempty(&w.classifications_to_include)
@@ -196,6 +212,14 @@ impl InstallParams {
 }
 
 fn validate_windows(w: &WindowsParams) -> Result<(), Reply> {
+    if let Some(d) = &w.max_patch_publish_date {
+        if OffsetDateTime::parse(d, &Rfc3339).is_err() {
+            return Err(invalid(
+                "windowsParameters.maxPatchPublishDate",
+                format!("'{d}' is not a valid date-time for 'maxPatchPublishDate'."),
+            ));
+        }
+    }
     for c in w.classifications_to_include.iter().flatten() {
         if !CLASSIFICATIONS.contains(&c.as_str()) {
             return Err(invalid(
@@ -329,6 +353,31 @@ mod tests {
         assert_eq!(security.state_of(&hot), "Installed");
         assert_eq!(security.state_of(&cu), "Excluded");
         assert_eq!(security.state_of(&catalogue::WINDOWS[3]), "NotSelected");
+    }
+
+    #[test]
+    fn a_max_publish_date_leaves_later_updates_unselected() {
+        let june = p(WindowsParams {
+            max_patch_publish_date: Some("2025-06-30T00:00:00+02:00".into()),
+            ..Default::default()
+        });
+        let june = june.validated(Kind::Arc).ok().unwrap();
+        assert_eq!(june.state_of(&catalogue::WINDOWS[0]), "Installed");
+        assert_eq!(june.state_of(&catalogue::WINDOWS[2]), "NotSelected");
+        let exact = p(WindowsParams {
+            max_patch_publish_date: Some(catalogue::WINDOWS[2].published.into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            exact.state_of(&catalogue::WINDOWS[2]),
+            "Installed",
+            "on or before"
+        );
+        let bad = p(WindowsParams {
+            max_patch_publish_date: Some("2025-06-30".into()),
+            ..Default::default()
+        });
+        assert!(bad.validated(Kind::Vm).is_err());
     }
 
     #[test]
