@@ -93,6 +93,11 @@ async fn no_schema_is_built_and_no_pattern_compiled_before_the_handshake_line() 
         after_schema.schema_blocks_built >= schema.resource_schemas.len() as u64,
         "{after_schema:?} after GetProviderSchema"
     );
+    // Building every schema compiles no pattern either: patterns wait for a value to check.
+    assert_eq!(
+        after_schema.patterns_compiled, 0,
+        "a validator pattern was compiled while building schemas"
+    );
 
     GrpcControllerClient::new(channel)
         .shutdown(Empty {})
