@@ -155,6 +155,7 @@ resource "hotpatch_maintenance_schedule" "s{k:02}" {{
   windows {{
     classifications_to_include = ["Critical", "Security"]
   }}
+  depends_on = [hotpatch_enrollment.m{STUCK_MACHINE:04}]
 }}
 
 resource "hotpatch_dynamic_scope" "s{k:02}" {{
@@ -178,7 +179,10 @@ resource "hotpatch_dynamic_scope" "s{k:02}" {{
         } else {
             String::new()
         };
-        // The license first: hotpatch on an Arc machine needs it.
+        // The license first: hotpatch on an Arc machine needs it. Schedules and machine
+        // settings also wait for the stuck enrollment, so that it starts early and most of the
+        // apply (every schedule, scope, assignment and setting) is still to come when its
+        // timeout has run out and the Ctrl-C is due, however fast the machine.
         hcl.push_str(&format!(
             r#"
 resource "hotpatch_enrollment" "m{i:04}" {{
@@ -188,6 +192,7 @@ resource "hotpatch_enrollment" "m{i:04}" {{
 resource "hotpatch_machine_setting" "m{i:04}" {{
   machine_id          = hotpatch_enrollment.m{i:04}.machine_id
   hotpatching_enabled = true
+  depends_on          = [hotpatch_enrollment.m{STUCK_MACHINE:04}]
 }}
 
 resource "hotpatch_schedule_assignment" "m{i:04}" {{
