@@ -7,6 +7,7 @@
 //! per machine. Keeping the scope rules and the paging loop in one place keeps the list
 //! resources from drifting apart in validation, defaults or cost.
 
+use armclient::ArmClient;
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
 use tfframework::validators::string_check;
@@ -143,7 +144,7 @@ impl ListScope {
 /// returns `None` for are skipped). Pages are fetched only while Terraform wants more, so
 /// `Ok(false)` means the sink is full and the caller should list nothing else.
 pub(crate) async fn push_collection<T, M, I, F>(
-    data: &HotpatchData,
+    arm: &ArmClient,
     path: &str,
     api_version: &str,
     doing: &str,
@@ -156,7 +157,7 @@ where
     I: Model,
     F: FnMut(&T) -> Option<ListResult<M, I>>,
 {
-    let items = data.arm.list_stream::<T>(path, api_version);
+    let items = arm.list_stream::<T>(path, api_version);
     futures::pin_mut!(items);
     while let Some(item) = items.next().await {
         let item = item.map_err(|e| arm_error(doing, &e))?;
