@@ -49,6 +49,16 @@ install:
 matrix: terraform
 	$(CARGO) test -p hotpatch-e2e --test version_matrix
 
+# The chaos run (docs/reliability.md) at a bigger size and over several seeds than the one in
+# `make test`: HOTPATCH_CHAOS_RESOURCES (300), HOTPATCH_CHAOS_SEEDS (1,2,3); HOTPATCH_CHAOS_OUT
+# keeps each apply's output and request log.
+HOTPATCH_CHAOS_RESOURCES ?= 300
+HOTPATCH_CHAOS_SEEDS ?= 1,2,3
+.PHONY: chaos
+chaos: terraform
+	HOTPATCH_CHAOS_RESOURCES=$(HOTPATCH_CHAOS_RESOURCES) HOTPATCH_CHAOS_SEEDS=$(HOTPATCH_CHAOS_SEEDS) \
+		$(CARGO) test -p hotpatch-e2e --test chaos -- --nocapture
+
 bench: terraform
 	bash tests/tools/bench-coldstart.sh
 

@@ -2,8 +2,9 @@
 # Cold-start benchmark of the provider process (`make bench`; results in docs/benchmarks.md).
 #
 # Builds the provider in release mode, then runs tests/e2e/benches/coldstart.rs against that
-# binary: spawn -> handshake line, spawn -> first GetProviderSchema reply, peak RSS and
-# Shutdown -> exit, over HOTPATCH_BENCH_RUNS launches (default 20).
+# binary: spawn -> handshake line, spawn -> first GetProviderSchema reply, peak RSS,
+# Shutdown -> exit and spawn -> first line of a `--debug` launch (no client certificate, no TLS),
+# over HOTPATCH_BENCH_RUNS launches (default 50): min, median, p95, max.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."

@@ -34,6 +34,7 @@ pub mod timeouts;
 pub mod validators;
 mod values;
 pub mod wait;
+pub mod work_counts;
 
 pub use action::{action, Action};
 pub use convert::{FromValue, Known, Set, ToValue};
@@ -52,6 +53,7 @@ pub use server::FrameworkServer;
 pub use tfframework_derive::Model;
 pub use timeouts::TimeoutDefaults;
 pub use validators::Validator;
+pub use work_counts::{work_counts, WorkCounts};
 
 /// The protocol types resource code works with, re-exported so providers need not depend
 /// on `tfprotocol` directly.

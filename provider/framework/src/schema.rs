@@ -44,7 +44,10 @@ pub struct BlockSchema {
 }
 
 impl BlockSchema {
+    /// An empty block. Counted in [`work_counts`](crate::work_counts::work_counts), so a
+    /// test can tell whether schemas were built before the handshake.
     pub fn new() -> Self {
+        crate::work_counts::count_schema_block();
         Self::default()
     }
 

@@ -4,6 +4,8 @@
 //! validator only ever sees known, non-null values; the walk skips everything else. Each
 //! diagnostic carries the attribute path, which Terraform uses to underline the config.
 
+use std::sync::OnceLock;
+
 use tfprotocol::{AttributePath, Diagnostics, Nesting, Value};
 
 use crate::schema::{AttributeSchema, BlockSchema};
@@ -43,34 +45,77 @@ fn quoted_list(items: &[String]) -> String {
 
 /// The string matches `pattern`; `message` says what a valid value looks like.
 ///
+/// The pattern is compiled at the validator's first use, once, not when the schema is built:
+/// compiling a pattern with Unicode classes and counted repetitions takes milliseconds, and a
+/// schema is built for every RPC family, while a given attribute is validated only when a
+/// configuration sets it. Prefer a hand-written check where it is as clear as the pattern.
+///
 /// An invalid pattern is a programming error; it is reported as a diagnostic on every use
 /// rather than a panic.
-pub fn regex(pattern: &str, message: impl Into<String>) -> impl Validator {
+pub fn regex(pattern: &'static str, message: impl Into<String>) -> impl Validator {
     Regex {
-        pattern: regex::Regex::new(pattern)
-            .map_err(|e| format!("invalid validator pattern {pattern:?}: {e}")),
+        pattern,
+        compiled: OnceLock::new(),
         message: message.into(),
     }
 }
 
 struct Regex {
-    pattern: Result<regex::Regex, String>,
+    pattern: &'static str,
+    compiled: OnceLock<Result<regex::Regex, String>>,
     message: String,
+}
+
+impl Regex {
+    fn compiled(&self) -> &Result<regex::Regex, String> {
+        self.compiled.get_or_init(|| {
+            crate::work_counts::count_pattern_compiled();
+            regex::Regex::new(self.pattern)
+                .map_err(|e| format!("invalid validator pattern {:?}: {e}", self.pattern))
+        })
+    }
 }
 
 impl Validator for Regex {
     fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
         let Some(s) = value.as_str() else { return };
-        match &self.pattern {
+        match self.compiled() {
             Ok(re) if re.is_match(s) => {}
-            Ok(_) => diags.error_at(
-                path.clone(),
-                "Invalid attribute value",
-                format!("{path}: {} (got {s:?}).", self.message),
-            ),
+            Ok(_) => invalid_string(path, &self.message, s, diags),
             Err(e) => diags.error_at(path.clone(), "Provider schema bug", e.clone()),
         }
     }
+}
+
+/// The string passes `check`; `message` says what a valid value looks like. The hand-written
+/// counterpart of [`regex`], with the same diagnostic.
+pub fn string_check(check: fn(&str) -> bool, message: impl Into<String>) -> impl Validator {
+    StringCheck {
+        check,
+        message: message.into(),
+    }
+}
+
+struct StringCheck {
+    check: fn(&str) -> bool,
+    message: String,
+}
+
+impl Validator for StringCheck {
+    fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+        let Some(s) = value.as_str() else { return };
+        if !(self.check)(s) {
+            invalid_string(path, &self.message, s, diags);
+        }
+    }
+}
+
+fn invalid_string(path: &AttributePath, message: &str, got: &str, diags: &mut Diagnostics) {
+    diags.error_at(
+        path.clone(),
+        "Invalid attribute value",
+        format!("{path}: {message} (got {got:?})."),
+    );
 }
 
 /// The number is an integer in `min..=max`.
@@ -228,5 +273,54 @@ pub(crate) fn for_each_element(
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::work_counts::work_counts;
+
+    fn check(v: &dyn Validator, s: &str) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        v.validate(
+            &Value::String(s.into()),
+            &AttributePath::attr("name"),
+            &mut diags,
+        );
+        diags
+    }
+
+    #[test]
+    fn a_pattern_is_compiled_at_first_use_not_when_made() {
+        let v = Regex {
+            pattern: "^[a-z]+$",
+            compiled: OnceLock::new(),
+            message: "lower-case letters".into(),
+        };
+        assert!(v.compiled.get().is_none(), "compiled when made");
+        // Other tests may compile patterns concurrently, so only a lower bound holds globally.
+        let before = work_counts().patterns_compiled;
+        assert!(!check(&v, "abc").has_errors());
+        assert!(work_counts().patterns_compiled > before);
+        assert!(check(&v, "ABC").has_errors());
+    }
+
+    #[test]
+    fn an_invalid_pattern_is_a_diagnostic_on_every_use() {
+        let v = regex("(", "anything");
+        for _ in 0..2 {
+            let diags = check(&v, "x");
+            assert!(diags.has_errors());
+            assert!(format!("{diags:?}").contains("Provider schema bug"));
+        }
+    }
+
+    #[test]
+    fn string_check_and_regex_report_alike() {
+        let by_hand = string_check(|s| s.bytes().all(|b| b.is_ascii_lowercase()), "lower");
+        let by_pattern = regex("^[a-z]*$", "lower");
+        assert!(!check(&by_hand, "abc").has_errors());
+        assert_eq!(check(&by_hand, "aBc"), check(&by_pattern, "aBc"));
     }
 }

@@ -5,8 +5,10 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use armclient::{LroProgress, ProgressFn};
-use tfframework::ProgressSender;
+use armclient::{ArmError, LroProgress, ProgressFn};
+use tfframework::{Diagnostic, ProgressSender};
+
+use crate::arm_diag::arm_error;
 
 /// Runs `operation` with a progress callback whose reports reach `progress` as
 /// `"<label>: <status> (<seconds>s)"` while the operation is still running.
@@ -36,4 +38,20 @@ where
             Some(message) = rx.recv() => progress.send(message).await,
         }
     }
+}
+
+/// The error of an action's ARM call. An assessment or install the service may have started
+/// (Ctrl-C, or a lost answer, after the POST was sent) runs on, on the machine, whatever
+/// happens to this Terraform run; the error says so and where to see how it ends, so nobody
+/// starts a second run on top of it.
+pub fn action_error(doing: &str, err: &ArmError) -> Diagnostic {
+    let mut d = arm_error(doing, err);
+    if err.may_have_written() {
+        d.detail.push_str(
+            "\n\nThe service may have started the run: it goes on on the machine even though \
+             Terraform stopped waiting. hotpatch_update_history (installs) and \
+             hotpatch_available_updates (assessments) show how it ends.",
+        );
+    }
+    d
 }

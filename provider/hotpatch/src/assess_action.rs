@@ -10,8 +10,7 @@ use armclient::models::hybridcompute::{MachineAssessPatchesResult, PatchOperatio
 use async_trait::async_trait;
 use tfframework::{Action, Context, Diagnostic, Diagnostics, Model, ProgressSender};
 
-use crate::action_progress::with_progress;
-use crate::arm_diag::arm_error;
+use crate::action_progress::{action_error, with_progress};
 use crate::machine_id::{AnyMachineId, MachineKind};
 use crate::machine_target::{self, MachineTarget};
 use crate::patch_report::{status_word, Report};
@@ -117,7 +116,7 @@ impl Action<HotpatchData> for AssessAction {
 
     async fn invoke(
         &self,
-        _ctx: &Context,
+        ctx: &Context,
         data: &HotpatchData,
         config: &AssessConfig,
         progress: &ProgressSender,
@@ -133,15 +132,14 @@ impl Action<HotpatchData> for AssessAction {
         let path = target.operation_path(OPERATION);
         let api = target.api_version();
         let body = body();
+        let arm = &data.arm_for(ctx);
         let result = with_progress(progress, format!("Assessment of {name}"), |cb| async move {
             Ok(match target.kind {
-                MachineKind::Arc => data
-                    .arm
+                MachineKind::Arc => arm
                     .post_lro::<_, MachineAssessPatchesResult>(&path, api, &body, Some(cb))
                     .await?
                     .map(|r| arc_report(&name, r)),
-                MachineKind::Vm => data
-                    .arm
+                MachineKind::Vm => arm
                     .post_lro::<_, VirtualMachineAssessPatchesResult>(&path, api, &body, Some(cb))
                     .await?
                     .map(|r| vm_report(&name, r)),
@@ -149,7 +147,7 @@ impl Action<HotpatchData> for AssessAction {
         })
         .await;
         match result {
-            Err(e) => arm_error("assessing the machine for updates", &e).into(),
+            Err(e) => action_error("assessing the machine for updates", &e).into(),
             Ok(None) => Diagnostic::error(
                 "Assessment returned no result",
                 format!(

@@ -197,7 +197,7 @@ impl DataSource<HotpatchData> for AvailableUpdatesDataSource {
 
     async fn read(
         &self,
-        _ctx: &Context,
+        ctx: &Context,
         data: &HotpatchData,
         config: &AvailableUpdatesModel,
     ) -> (Option<AvailableUpdatesModel>, Diagnostics) {
@@ -210,7 +210,7 @@ impl DataSource<HotpatchData> for AvailableUpdatesDataSource {
             Ok(s) => s,
             Err(d) => return (None, d.into()),
         };
-        let assessments = match patch_results::assessments(&data.arm, &selection).await {
+        let assessments = match patch_results::assessments(&data.arm_for(ctx), &selection).await {
             Ok(a) => a,
             Err(e) => {
                 return (

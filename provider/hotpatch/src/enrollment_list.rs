@@ -68,7 +68,7 @@ impl ListResource<HotpatchData> for EnrollmentList {
 
     async fn list(
         &self,
-        _ctx: &Context,
+        ctx: &Context,
         data: &HotpatchData,
         req: ListRequest<'_, EnrollmentListConfig>,
         sink: &mut ListSink<'_, EnrollmentModel, EnrollmentIdentity>,
@@ -80,7 +80,7 @@ impl ListResource<HotpatchData> for EnrollmentList {
         let include_not_enrolled = req.config.include_not_enrolled.unwrap_or(false);
         let path = scope.collection(ARC_MACHINES);
         let listed = push_collection(
-            data,
+            &data.arm_for(ctx),
             &path,
             API_VERSION,
             "listing Arc machines",

@@ -24,8 +24,7 @@ use tfframework::{
     Action, AttributePath, Context, Diagnostic, Diagnostics, Known, Model, ProgressSender,
 };
 
-use crate::action_progress::with_progress;
-use crate::arm_diag::arm_error;
+use crate::action_progress::{action_error, with_progress};
 use crate::install_validators::{Classification, IsoDuration, Rfc3339DateTime};
 use crate::kb::{self, KbNumber};
 use crate::machine_id::{AnyMachineId, MachineKind};
@@ -252,7 +251,7 @@ impl Action<HotpatchData> for InstallAction {
 
     async fn invoke(
         &self,
-        _ctx: &Context,
+        ctx: &Context,
         data: &HotpatchData,
         config: &InstallConfig,
         progress: &ProgressSender,
@@ -272,15 +271,14 @@ impl Action<HotpatchData> for InstallAction {
             .await;
         let path = target.operation_path(OPERATION);
         let api = target.api_version();
+        let arm = &data.arm_for(ctx);
         let result = with_progress(progress, format!("Install on {name}"), |cb| async move {
             Ok(match target.kind {
-                MachineKind::Arc => data
-                    .arm
+                MachineKind::Arc => arm
                     .post_lro::<_, MachineInstallPatchesResult>(&path, api, &body, Some(cb))
                     .await?
                     .map(|r| arc_report(&name, r)),
-                MachineKind::Vm => data
-                    .arm
+                MachineKind::Vm => arm
                     .post_lro::<_, VirtualMachineInstallPatchesResult>(
                         &path,
                         api,
@@ -293,7 +291,7 @@ impl Action<HotpatchData> for InstallAction {
         })
         .await;
         let r = match result {
-            Err(e) => return arm_error("installing updates", &e).into(),
+            Err(e) => return action_error("installing updates", &e).into(),
             Ok(None) => {
                 return Diagnostic::error(
                     "Install returned no result",

@@ -31,6 +31,7 @@ mod patch_report;
 mod patch_results;
 mod provider;
 mod provider_data;
+mod serve;
 mod settings;
 mod status;
 mod status_data_source;
@@ -39,4 +40,5 @@ mod update_history_data_source;
 
 pub use provider::{HotpatchProvider, PROVIDER_ADDRESS};
 pub use provider_data::HotpatchData;
+pub use serve::serve;
 pub use status::{portal_status, HotpatchSignals, PortalStatus};

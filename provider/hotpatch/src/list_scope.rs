@@ -7,17 +7,14 @@
 //! per machine. Keeping the scope rules and the paging loop in one place keeps the list
 //! resources from drifting apart in validation, defaults or cost.
 
+use armclient::ArmClient;
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
-use tfframework::validators::regex;
+use tfframework::validators::string_check;
 use tfframework::{AttributePath, Diagnostic, ListResult, ListSink, Model, Validator};
 
 use crate::arm_diag::arm_error;
 use crate::provider_data::HotpatchData;
-
-const GUID: &str = r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$";
-/// ARM's resource group name rule.
-const RESOURCE_GROUP: &str = r"^[-\w\.\(\)]{1,89}[-\w\(\)]$|^[-\w\(\)]$";
 
 /// The collections the list resources page through.
 pub(crate) const ARC_MACHINES: &str = "Microsoft.HybridCompute/machines";
@@ -25,15 +22,41 @@ pub(crate) const AZURE_VMS: &str = "Microsoft.Compute/virtualMachines";
 
 /// Validates `subscription_id`.
 pub(crate) fn subscription_id_rule() -> impl Validator {
-    regex(GUID, "must be a subscription GUID")
+    string_check(is_guid, "must be a subscription GUID")
 }
 
 /// Validates `resource_group_name`.
 pub(crate) fn resource_group_rule() -> impl Validator {
-    regex(
-        RESOURCE_GROUP,
+    string_check(
+        is_resource_group_name,
         "must be a resource group name (letters, digits, `-`, `_`, `.`, `(`, `)`; up to 90 characters, not ending in `.`)",
     )
+}
+
+// Both rules are checked by hand rather than with patterns: the resource-group pattern,
+// `^[-\w.()]{1,89}[-\w()]$`, repeats a Unicode class 89 times and took ~40 ms and ~15 MiB to
+// compile (release build), once for each of the three scoped objects; these loops cost
+// nothing to set up.
+
+/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hex digits of either case.
+fn is_guid(s: &str) -> bool {
+    let mut groups = s.split('-');
+    let hex_group = |group: Option<&str>, len: usize| {
+        group.is_some_and(|g| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    [8, 4, 4, 4, 12]
+        .into_iter()
+        .all(|len| hex_group(groups.next(), len))
+        && groups.next().is_none()
+}
+
+/// ARM's resource group name rule: 1 to 90 characters, each a word character (Unicode letters,
+/// marks, digits and connectors such as `_`, exactly the regex `\w`), `-`, `.`, `(` or `)`, and
+/// not ending in `.`.
+fn is_resource_group_name(s: &str) -> bool {
+    let allowed =
+        |c: char| regex_syntax::is_word_character(c) || matches!(c, '-' | '.' | '(' | ')');
+    (1..=90).contains(&s.chars().count()) && s.chars().all(allowed) && !s.ends_with('.')
 }
 
 /// Declares a `#[derive(Model)]` struct whose first two attributes are the scope of a list:
@@ -121,7 +144,7 @@ impl ListScope {
 /// returns `None` for are skipped). Pages are fetched only while Terraform wants more, so
 /// `Ok(false)` means the sink is full and the caller should list nothing else.
 pub(crate) async fn push_collection<T, M, I, F>(
-    data: &HotpatchData,
+    arm: &ArmClient,
     path: &str,
     api_version: &str,
     doing: &str,
@@ -134,7 +157,7 @@ where
     I: Model,
     F: FnMut(&T) -> Option<ListResult<M, I>>,
 {
-    let items = data.arm.list_stream::<T>(path, api_version);
+    let items = arm.list_stream::<T>(path, api_version);
     futures::pin_mut!(items);
     while let Some(item) = items.next().await {
         let item = item.map_err(|e| arm_error(doing, &e))?;
@@ -145,4 +168,90 @@ where
         }
     }
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The patterns these checks replaced, kept to show the checks accept exactly what they did.
+    const GUID_PATTERN: &str =
+        r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$";
+    const RESOURCE_GROUP_PATTERN: &str = r"^[-\w\.\(\)]{1,89}[-\w\(\)]$|^[-\w\(\)]$";
+
+    fn agrees_with(pattern: &str, check: fn(&str) -> bool, samples: &[String]) {
+        let re = regex::Regex::new(pattern).expect("pattern");
+        for s in samples {
+            assert_eq!(check(s), re.is_match(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn guid_check_matches_the_old_pattern() {
+        let id = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+        let mut samples: Vec<String> = [
+            id,
+            "0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0",
+            "",
+            "-",
+            "----",
+            "0f1e2d3c4b5a697887 96a5b4c3d2e1f0",
+            "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0-",
+            "-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+            "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f",
+            "0f1e2d3c-4b5a-6978-8796a5b4c3d2e1f0",
+            "{0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0}",
+            "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0\n",
+            "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1fg",
+            "０f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+        ]
+        .map(String::from)
+        .to_vec();
+        // Every single-character change of a valid id.
+        for (i, _) in id.char_indices() {
+            for c in ['0', 'a', 'F', 'g', '-', ' '] {
+                let mut s = id.to_string();
+                s.replace_range(i..i + 1, &c.to_string());
+                samples.push(s);
+            }
+        }
+        assert!(is_guid(id));
+        agrees_with(GUID_PATTERN, is_guid, &samples);
+    }
+
+    #[test]
+    fn resource_group_check_matches_the_old_pattern() {
+        let mut samples: Vec<String> = [
+            "rg",
+            "r",
+            "_",
+            "-",
+            "(",
+            ".",
+            "",
+            "rg.",
+            "rg.x",
+            ".rg",
+            "my-rg_(prod).eu",
+            "rg name",
+            "rg/x",
+            "rg\n",
+            "Grüße",
+            "日本語",
+            // A combining mark (e + U+0301), a connector (U+203F), a superscript digit (not \w).
+            "cafe\u{301}",
+            "a\u{203F}b",
+            "x\u{b2}",
+            "rg\u{200D}",
+        ]
+        .map(String::from)
+        .to_vec();
+        for len in [89, 90, 91] {
+            samples.push("a".repeat(len));
+            samples.push(format!("{}.", "a".repeat(len - 1)));
+            samples.push("é".repeat(len));
+        }
+        assert!(is_resource_group_name("my-rg_(prod).eu"));
+        agrees_with(RESOURCE_GROUP_PATTERN, is_resource_group_name, &samples);
+    }
 }

@@ -55,13 +55,15 @@ fn result(facts: MachineFacts) -> Option<ListResult<MachineSettingModel, Machine
 
 /// Arc machines first, then Azure VMs, stopping as soon as Terraform wants no more.
 async fn list_scope(
+    ctx: &Context,
     data: &HotpatchData,
     config: &MachineSettingListConfig,
     sink: &mut Sink<'_>,
 ) -> Result<(), Diagnostic> {
     let scope = ListScope::of(config, data)?;
+    let arm = data.arm_for(ctx);
     let more = push_collection(
-        data,
+        &arm,
         &scope.collection(ARC_MACHINES),
         hybridcompute::API_VERSION,
         "listing Arc machines",
@@ -71,7 +73,7 @@ async fn list_scope(
     .await?;
     if more {
         push_collection(
-            data,
+            &arm,
             &scope.collection(AZURE_VMS),
             compute::API_VERSION,
             "listing Azure VMs",
@@ -92,12 +94,12 @@ impl ListResource<HotpatchData> for MachineSettingList {
 
     async fn list(
         &self,
-        _ctx: &Context,
+        ctx: &Context,
         data: &HotpatchData,
         req: ListRequest<'_, MachineSettingListConfig>,
         sink: &mut Sink<'_>,
     ) -> Diagnostics {
-        match list_scope(data, req.config, sink).await {
+        match list_scope(ctx, data, req.config, sink).await {
             Ok(()) => Diagnostics::new(),
             Err(d) => d.into(),
         }

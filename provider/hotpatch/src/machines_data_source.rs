@@ -92,7 +92,7 @@ impl DataSource<HotpatchData> for MachinesDataSource {
 
     async fn read(
         &self,
-        _ctx: &Context,
+        ctx: &Context,
         data: &HotpatchData,
         config: &MachinesModel,
     ) -> (Option<MachinesModel>, Diagnostics) {
@@ -105,14 +105,11 @@ impl DataSource<HotpatchData> for MachinesDataSource {
                 return (None, diags);
             }
         };
+        let arm = data.arm_for(ctx);
         let mut facts: Vec<MachineFacts> = Vec::new();
         if resource_type != "vm" {
             let path = scope.collection(ARC_MACHINES);
-            match data
-                .arm
-                .list::<Machine>(&path, hybridcompute::API_VERSION)
-                .await
-            {
+            match arm.list::<Machine>(&path, hybridcompute::API_VERSION).await {
                 Ok(ms) => facts.extend(ms.iter().map(MachineFacts::from_arc)),
                 Err(e) => {
                     diags.push(arm_error("listing Arc machines", &e));
@@ -122,8 +119,7 @@ impl DataSource<HotpatchData> for MachinesDataSource {
         }
         if resource_type != "arc" {
             let path = scope.collection(AZURE_VMS);
-            match data
-                .arm
+            match arm
                 .list::<VirtualMachine>(&path, compute::API_VERSION)
                 .await
             {

@@ -5,8 +5,7 @@
 //! one the ARM user agent and the release artifacts carry) and exits before any runtime,
 //! logging or schema is set up, so asking is as cheap as it can be.
 
-use terraform_provider_hotpatch::{HotpatchProvider, PROVIDER_ADDRESS};
-use tfframework::FrameworkServer;
+use tfserver::PluginEnv;
 
 /// What the command line asks for. Terraform passes no arguments; anything unknown is ignored
 /// so a future Terraform flag cannot stop the provider from serving.
@@ -40,9 +39,9 @@ fn main() {
 async fn serve(debug: bool) {
     // Logging is best-effort: a provider must still serve when stderr logging cannot start.
     let _ = tfserver::logging::init("provider.terraform-provider-hotpatch");
-    let options = tfserver::ServeOptions::new(PROVIDER_ADDRESS).with_debug(debug);
-    let server = FrameworkServer::new(HotpatchProvider::new());
-    if let Err(e) = tfserver::serve(server, options).await {
+    let served =
+        terraform_provider_hotpatch::serve(debug, PluginEnv::from_process(), std::io::stdout());
+    if let Err(e) = served.await {
         eprintln!("{e}");
         std::process::exit(1);
     }

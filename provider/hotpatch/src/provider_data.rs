@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use armclient::ArmClient;
+use tfframework::Context;
 
 use crate::fleet_reads::{FleetPolicy, FleetReads};
 
@@ -27,5 +28,11 @@ impl HotpatchData {
             subscription_id,
             fleet,
         }
+    }
+
+    /// The ARM client for one operation: its calls end when Terraform stops the provider
+    /// (Ctrl-C) or the operation's timeout runs out, instead of running on unobserved.
+    pub fn arm_for(&self, ctx: &Context) -> ArmClient {
+        self.arm.with_cancellation(ctx.stop.clone())
     }
 }

@@ -184,7 +184,7 @@ impl DataSource<HotpatchData> for UpdateHistoryDataSource {
 
     async fn read(
         &self,
-        _ctx: &Context,
+        ctx: &Context,
         data: &HotpatchData,
         config: &UpdateHistoryModel,
     ) -> (Option<UpdateHistoryModel>, Diagnostics) {
@@ -200,7 +200,7 @@ impl DataSource<HotpatchData> for UpdateHistoryDataSource {
         let days = config.days.unwrap_or(MAX_DAYS);
         // Validation already bounds it; clamp anyway so a bad value never reaches KQL.
         let window = u32::try_from(days.clamp(1, MAX_DAYS)).unwrap_or(30);
-        let runs = match patch_results::history(&data.arm, &selection, window).await {
+        let runs = match patch_results::history(&data.arm_for(ctx), &selection, window).await {
             Ok(r) => r,
             Err(e) => {
                 return (

@@ -17,7 +17,9 @@ use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
     KeyUsagePurpose, SerialNumber,
 };
+use rustls::crypto::aws_lc_rs::sign::any_ecdsa_type;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::sign::{CertifiedKey, SingleCertAndKey};
 use rustls::ServerConfig;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
@@ -50,9 +52,18 @@ impl std::fmt::Debug for ServerIdentity {
 }
 
 impl ServerIdentity {
-    /// Generates an ECDSA P-384 certificate following go-plugin's AutoMTLS template.
+    /// Generates an ECDSA P-256 certificate following go-plugin's AutoMTLS template.
+    ///
+    /// P-256 rather than go-plugin's P-521 or the P-384 other Rust servers use: this runs at
+    /// every provider start, before the handshake line, and the size-optimised release build
+    /// (`opt-level = "s"`, which makes aws-lc drop its precomputed tables for the other
+    /// curves) keeps a fast P-256 only. Key generation, the self-signature and the key
+    /// checks rustls and rcgen make when loading it multiply the base point about six times:
+    /// ~43 million instructions on P-384, under a million on P-256. P-256 gives 128-bit
+    /// security, ample for a key that lives as long as the process and is pinned by the
+    /// client for one loopback connection; Go's TLS client accepts it.
     pub fn generate() -> Result<Self, ServeError> {
-        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384)?;
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
         let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
         params
             .distinguished_name
@@ -105,13 +116,16 @@ pub fn server_config(
 ) -> Result<Arc<ServerConfig>, ServeError> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let verifier = PinnedClientCertVerifier::from_pem(client_cert_pem)?.into_arc();
+    // The key is ECDSA by construction, so it is loaded as such: rustls's generic loader
+    // would first try it as RSA, which parses and checks it (a base-point multiplication)
+    // once more, at every provider start.
+    let key = any_ecdsa_type(&PrivateKeyDer::Pkcs8(identity.key_der.clone_key()))?;
+    let certified = CertifiedKey::new(vec![identity.cert_der.clone()], key);
+    certified.keys_match()?;
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
         .with_client_cert_verifier(verifier)
-        .with_single_cert(
-            vec![identity.cert_der.clone()],
-            PrivateKeyDer::Pkcs8(identity.key_der.clone_key()),
-        )?;
+        .with_cert_resolver(Arc::new(SingleCertAndKey::from(certified)));
     config.alpn_protocols = vec![b"h2".to_vec()];
     Ok(Arc::new(config))
 }
@@ -226,6 +240,21 @@ pub fn tls_incoming(
 mod tests {
     use super::*;
 
+    /// The server key is the first thing a provider process draws random bytes for, so how
+    /// aws-lc seeds decides the start-up cost: its CPU-jitter source took tens of milliseconds
+    /// at every launch. The workspace builds aws-lc without it (`.cargo/config.toml`,
+    /// docs/benchmarks.md "Entropy"); this fails if that setting stops reaching its build.
+    #[test]
+    fn aws_lc_seeds_from_the_operating_system_not_cpu_jitter() {
+        // SAFETY: a read-only query of aws-lc's configured entropy source, no arguments.
+        let jitter = unsafe { aws_lc_sys::FIPS_is_entropy_cpu_jitter() };
+        assert_eq!(
+            jitter, 0,
+            "aws-lc was built with its CPU-jitter entropy source; AWS_LC_SYS_NO_JITTER_ENTROPY=1 \
+             (.cargo/config.toml) did not reach aws-lc-sys's build script"
+        );
+    }
+
     #[test]
     fn server_certificate_matches_go_plugin_template() {
         let identity = ServerIdentity::generate().expect("identity");
@@ -253,5 +282,12 @@ mod tests {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         assert!(not_before <= now - 29 && not_before >= now - 60);
         assert_eq!(cert.issuer(), cert.subject());
+        // P-256, the curve the size-optimised aws-lc keeps fast (see `generate`).
+        match cert.public_key().parsed() {
+            Ok(x509_parser::public_key::PublicKey::EC(point)) => {
+                assert_eq!(point.key_size(), 256)
+            }
+            other => panic!("expected an EC public key, got {other:?}"),
+        }
     }
 }

@@ -3,12 +3,15 @@
 //! Terraform launches a fresh provider process several times per command (schema load, validate,
 //! plan, apply), so the time until the process is usable is paid over and over. This benchmark
 //! launches the real binary like Terraform 1.15.5 does (see `plugin_client`) and reports, over N
-//! runs:
+//! runs (min, median, 95th percentile, max):
 //!
 //! * spawn → handshake line on stdout (process start, port bind, server certificate);
 //! * spawn → first `GetProviderSchema` response (adds the mTLS handshake and the first RPC);
 //! * peak RSS of the provider (`VmHWM`, read just before `Shutdown`);
-//! * `GRPCController.Shutdown` → process exit (Terraform waits up to 2 s before SIGKILL).
+//! * `GRPCController.Shutdown` → process exit (Terraform waits up to 2 s before SIGKILL);
+//! * spawn → first line of a `--debug` launch, which serves without a client certificate and
+//!   without TLS: the same start-up minus the server key and certificate, so the difference
+//!   to the first row is what TLS (key generation, and the random generator's seeding) costs.
 //!
 //! Run it against a release build (see docs/benchmarks.md or `tests/tools/bench-coldstart.sh`):
 //!
@@ -17,12 +20,14 @@
 //! HOTPATCH_PROVIDER_DIR=target/release cargo bench -p hotpatch-e2e --bench coldstart
 //! ```
 //!
-//! `HOTPATCH_BENCH_RUNS` sets N (default 20). Without `HOTPATCH_PROVIDER_DIR` the debug build is
+//! `HOTPATCH_BENCH_RUNS` sets N (default 50). Without `HOTPATCH_PROVIDER_DIR` the debug build is
 //! measured, which is only useful to check that the benchmark itself works.
 
 use std::time::{Duration, Instant};
 
-use hotpatch_e2e::plugin_client::{provider_binary, ClientIdentity, LaunchOptions, PluginClient};
+use hotpatch_e2e::plugin_client::{
+    provider_binary, ClientIdentity, LaunchOptions, PluginClient, PluginProcess,
+};
 
 /// How long one launch may take in total before the benchmark gives up.
 const EXIT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -65,8 +70,32 @@ async fn one_run() -> Sample {
     }
 }
 
-/// (min, median, max) of `values`; the median of an even count is the mean of the middle two.
-fn summary(mut values: Vec<f64>) -> (f64, f64, f64) {
+/// A launch with `--debug` and no go-plugin environment: no client certificate, no TLS. Returns
+/// spawn → first stdout line (the reattach banner, written in one piece once the socket listens).
+async fn one_debug_run() -> Duration {
+    let mut options = LaunchOptions::bare();
+    options.args.push("--debug".to_string());
+    let mut process =
+        PluginProcess::spawn(&provider_binary(), &options).unwrap_or_else(|e| panic!("{e}"));
+    let Some((at, _)) = process.next_stdout_line(EXIT_TIMEOUT).await else {
+        panic!("no reattach line from --debug\n{}", process.describe());
+    };
+    let started = at - process.spawned_at();
+    // Debug mode serves until interrupted, like a developer's Ctrl-C.
+    process
+        .signal(libc::SIGINT)
+        .unwrap_or_else(|e| panic!("SIGINT: {e}"));
+    assert!(
+        process.wait_exit(EXIT_TIMEOUT).await.is_some(),
+        "--debug provider did not exit on SIGINT\n{}",
+        process.describe()
+    );
+    started
+}
+
+/// (min, median, 95th percentile, max) of `values`. The median of an even count is the mean of
+/// the middle two; the 95th percentile is the nearest-rank one (the value at rank ⌈0.95·n⌉).
+fn summary(mut values: Vec<f64>) -> [f64; 4] {
     values.sort_by(f64::total_cmp);
     let n = values.len();
     let median = if n % 2 == 1 {
@@ -74,7 +103,8 @@ fn summary(mut values: Vec<f64>) -> (f64, f64, f64) {
     } else {
         (values[n / 2 - 1] + values[n / 2]) / 2.0
     };
-    (values[0], median, values[n - 1])
+    let p95 = values[(n * 95).div_ceil(100) - 1];
+    [values[0], median, p95, values[n - 1]]
 }
 
 fn millis(d: Duration) -> f64 {
@@ -86,7 +116,7 @@ async fn main() {
     let runs: usize = std::env::var("HOTPATCH_BENCH_RUNS")
         .ok()
         .map(|v| v.parse().expect("HOTPATCH_BENCH_RUNS is a positive number"))
-        .unwrap_or(20);
+        .unwrap_or(50);
     assert!(runs > 0, "HOTPATCH_BENCH_RUNS must be at least 1");
 
     let binary = provider_binary();
@@ -99,9 +129,12 @@ async fn main() {
 
     // One unmeasured launch warms the page cache, as any real second launch would find it.
     let _ = one_run().await;
+    let _ = one_debug_run().await;
     let mut samples = Vec::with_capacity(runs);
+    let mut debug_samples = Vec::with_capacity(runs);
     for _ in 0..runs {
         samples.push(one_run().await);
+        debug_samples.push(millis(one_debug_run().await));
     }
 
     println!("cold start of {} ({runs} runs)", binary.display());
@@ -109,8 +142,11 @@ async fn main() {
         "binary size: {size} bytes ({:.1} MiB)",
         size as f64 / (1024.0 * 1024.0)
     );
-    println!("{:<34}{:>12}{:>12}{:>12}", "metric", "min", "median", "max");
-    let rows: [(&str, &str, Vec<f64>); 4] = [
+    println!(
+        "{:<40}{:>11}{:>11}{:>11}{:>11}",
+        "metric", "min", "median", "p95", "max"
+    );
+    let rows: [(&str, &str, Vec<f64>); 5] = [
         (
             "spawn -> handshake line",
             "ms",
@@ -134,15 +170,15 @@ async fn main() {
             "ms",
             samples.iter().map(|s| millis(s.shutdown_to_exit)).collect(),
         ),
+        (
+            "no client cert (--debug) -> first line",
+            "ms",
+            debug_samples,
+        ),
     ];
     for (name, unit, values) in rows {
-        let (min, median, max) = summary(values);
-        let cell = |v: f64| format!("{v:.1} {unit}");
-        println!(
-            "{name:<34}{:>12}{:>12}{:>12}",
-            cell(min),
-            cell(median),
-            cell(max)
-        );
+        let cells = summary(values).map(|v| format!("{v:.1} {unit}"));
+        let [min, median, p95, max] = &cells;
+        println!("{name:<40}{min:>11}{median:>11}{p95:>11}{max:>11}");
     }
 }

@@ -245,6 +245,17 @@ impl EmulatorHandle {
         crate::maintenance::out_of_band::schedule(&self.state, name)
     }
 
+    /// Every maintenance schedule, as a GET would return it (for inventories: what exists).
+    pub fn maintenance_configurations(&self) -> Vec<Value> {
+        crate::maintenance::out_of_band::schedules(&self.state)
+    }
+
+    /// Every configuration assignment, machine and VM assignments and dynamic scopes alike, as
+    /// a GET would return it.
+    pub fn configuration_assignments(&self) -> Vec<Value> {
+        crate::maintenance::out_of_band::assignments(&self.state)
+    }
+
     /// Edits a maintenance schedule out of band (as in the portal).
     pub fn change_maintenance_configuration(
         &self,

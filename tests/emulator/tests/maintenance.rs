@@ -251,8 +251,25 @@ async fn assignments_under_machines_vms_and_subscriptions() {
         .emu
         .configuration_assignment(&scope.to_lowercase())
         .is_some());
+    // The inventory: every schedule and every assignment, whatever its scope (ids compared
+    // case-insensitively: the service lowercases `resourcegroups` in schedule ids).
+    let ids = |items: Vec<Value>| -> Vec<String> {
+        items
+            .iter()
+            .map(|v| v["id"].as_str().unwrap_or_default().to_lowercase())
+            .collect()
+    };
+    assert_eq!(
+        ids(env.emu.maintenance_configurations()),
+        vec![schedule.to_lowercase()]
+    );
+    assert_eq!(
+        ids(env.emu.configuration_assignments()),
+        vec![scope.to_lowercase()]
+    );
     let (s, _) = call(&env, Method::DELETE, &scope, None).await;
     assert_eq!(s, 200);
+    assert!(env.emu.configuration_assignments().is_empty());
 }
 
 #[tokio::test]

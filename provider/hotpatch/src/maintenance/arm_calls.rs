@@ -36,7 +36,7 @@ use crate::provider_data::HotpatchData;
 
 /// The provider's ARM client, cancelled with `ctx`.
 pub fn arm(ctx: &Context, data: &HotpatchData) -> ArmClient {
-    data.arm.with_cancellation(ctx.stop.clone())
+    data.arm_for(ctx)
 }
 
 /// How a write ended, as the resource records it.

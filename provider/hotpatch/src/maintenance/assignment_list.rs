@@ -118,7 +118,7 @@ impl ListResource<HotpatchData> for AssignmentList {
         if let Some(machine) = &req.config.machine_id {
             let path = format!("{machine}{}", ASSIGNMENT_INFIX.trim_end_matches('/'));
             return match push_collection(
-                data,
+                &data.arm_for(ctx),
                 &path,
                 API_VERSION,
                 "listing the machine's schedule assignments",
@@ -144,7 +144,7 @@ impl ListResource<HotpatchData> for AssignmentList {
             .where_equals("properties.maintenanceConfigurationId", schedule)
             .project(&["id", "name", "properties"])
             .order_by_asc("id");
-        let arm = data.arm.with_cancellation(ctx.stop.clone());
+        let arm = data.arm_for(ctx);
         match arm
             .resource_graph::<ConfigurationAssignment>(&[subscription], &query)
             .await

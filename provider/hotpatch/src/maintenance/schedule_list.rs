@@ -85,7 +85,7 @@ impl ListResource<HotpatchData> for ScheduleList {
 
     async fn list(
         &self,
-        _ctx: &Context,
+        ctx: &Context,
         data: &HotpatchData,
         req: ListRequest<'_, ScheduleListConfig>,
         sink: &mut ListSink<'_, MaintenanceScheduleModel, IdIdentity>,
@@ -96,7 +96,7 @@ impl ListResource<HotpatchData> for ScheduleList {
         };
         let path = scope.collection(CONFIGURATIONS);
         match push_collection(
-            data,
+            &data.arm_for(ctx),
             &path,
             API_VERSION,
             "listing maintenance schedules",

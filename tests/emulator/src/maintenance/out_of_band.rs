@@ -70,6 +70,28 @@ pub(crate) fn change_schedule(
     Ok(())
 }
 
+/// Every schedule (maintenance configuration), in any resource group, as a GET would return it.
+pub(crate) fn schedules(state: &State) -> Vec<Value> {
+    let store = lock(&state.store);
+    store
+        .maintenance
+        .configurations
+        .values()
+        .map(|c| configurations::render(state, c))
+        .collect()
+}
+
+/// Every configuration assignment (to a machine, a VM or a scope), as a GET would return it.
+pub(crate) fn assignments(state: &State) -> Vec<Value> {
+    let store = lock(&state.store);
+    store
+        .maintenance
+        .assignments
+        .values()
+        .map(super::assignments::render)
+        .collect()
+}
+
 /// An assignment body by its full id (case-insensitive), as a GET would return it.
 pub(crate) fn assignment(state: &State, id: &str) -> Option<Value> {
     let store = lock(&state.store);
