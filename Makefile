@@ -63,7 +63,7 @@ bench: terraform
 	bash tests/tools/bench-coldstart.sh
 
 # Scale benchmark (docs/benchmarks.md, "Scale"): BENCH_MACHINES (1000), BENCH_LATENCY_MS (50),
-# BENCH_PARALLELISM (10).
+# BENCH_PARALLELISM (10), BENCH_PAGE_SIZE (50), BENCH_CONCURRENT (2 runs at once; 0 skips).
 .PHONY: bench-scale
 bench-scale: terraform
 	bash tests/tools/bench-scale.sh

@@ -1,6 +1,7 @@
 //! The HTTP core: configuration, one request with retries, and the JSON convenience methods.
 //!
-//! Every request goes through [`ArmClient::send`], which attaches the bearer token, retries what
+//! Every request goes through [`ArmClient::send`], which waits its turn at the process-wide
+//! pacing gate of its budget (see [`crate::pacing`]), attaches the bearer token, retries what
 //! is safe to retry (see [`crate::retry`]), maps failures onto [`ArmError`], and gives up as soon
 //! as the cancellation token fires — in-flight requests included — so a Terraform stop is
 //! honoured promptly. Tokens are requested per attempt from a cache, so a token that expires
@@ -17,13 +18,14 @@ use crate::environment::{CloudEnvironment, Endpoints};
 use crate::error::{is_write, ArmError, ServiceError};
 use crate::headers::{self, RateLimitRemaining};
 use crate::lro::PollPolicy;
+use crate::pacing::{Budget, Pacer, PacingPolicy};
 use crate::retry::{self, RetryPolicy};
 use crate::urls;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 use tokio_util::sync::CancellationToken;
 use url::Url;
@@ -49,6 +51,8 @@ pub struct ArmConfig {
     pub retry: RetryPolicy,
     /// How long-running operations are polled.
     pub polling: PollPolicy,
+    /// How the subscription's throttling budget is spent (see [`crate::pacing`]).
+    pub pacing: PacingPolicy,
 }
 
 impl ArmConfig {
@@ -63,6 +67,7 @@ impl ArmConfig {
             user_agent: user_agent.into(),
             retry: RetryPolicy::default(),
             polling: PollPolicy::default(),
+            pacing: PacingPolicy::default(),
         }
     }
 }
@@ -227,6 +232,50 @@ pub(crate) struct Inner {
     tokens: TokenSource,
     pub(crate) retry: RetryPolicy,
     pub(crate) polling: PollPolicy,
+    pacer: Pacer,
+    write_observers: RwLock<Vec<Arc<dyn WriteObserver>>>,
+}
+
+/// Told of every write (PUT, PATCH, POST, DELETE) a client sends, so that what was read
+/// before, and is kept somewhere, can step aside for what the write changed.
+pub trait WriteObserver: Send + Sync {
+    /// A write to `path` (the URL's path, no query) is about to be sent; it may be retried.
+    fn write_started(&self, path: &str);
+    /// The write to `path` ended: answered, failed or abandoned. A long-running operation it
+    /// started may still be changing the resource.
+    fn write_ended(&self, path: &str);
+}
+
+/// Reports the end of a write to the observers that saw it start, however the send ends
+/// (an answer, an error, or the future dropped on cancellation).
+struct WriteInFlight {
+    observers: Vec<Arc<dyn WriteObserver>>,
+    path: String,
+}
+
+impl WriteInFlight {
+    fn start(inner: &Inner, path: &str) -> Self {
+        let observers = inner
+            .write_observers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for o in &observers {
+            o.write_started(path);
+        }
+        WriteInFlight {
+            observers,
+            path: path.to_owned(),
+        }
+    }
+}
+
+impl Drop for WriteInFlight {
+    fn drop(&mut self) {
+        for o in &self.observers {
+            o.write_ended(&self.path);
+        }
+    }
 }
 
 impl std::fmt::Debug for ArmClient {
@@ -309,6 +358,8 @@ impl ArmClient {
                 tokens,
                 retry,
                 polling: config.polling,
+                pacer: Pacer::new(config.pacing),
+                write_observers: RwLock::new(Vec::new()),
             }),
             cancel,
         })
@@ -325,6 +376,15 @@ impl ArmClient {
     /// The cancellation token this client observes.
     pub fn cancellation_token(&self) -> &CancellationToken {
         &self.cancel
+    }
+
+    /// Tells `observer` of every write sent from now on by this client and all its clones.
+    pub fn observe_writes(&self, observer: Arc<dyn WriteObserver>) {
+        self.inner
+            .write_observers
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(observer);
     }
 
     /// Endpoints and token scope in effect.
@@ -364,6 +424,9 @@ impl ArmClient {
         // Our own id for this request, kept across its retries (as the Azure SDKs do), so a
         // support case can be traced from our logs into ARM's.
         let client_request_id = uuid::Uuid::new_v4().to_string();
+        let budget = Budget::of(&request.method, &url);
+        let _write =
+            is_write(&request.method).then(|| WriteInFlight::start(&self.inner, url.path()));
         // Failures other than throttling; only these count against `max_attempts`.
         let mut failures: u32 = 0;
         // Whether any attempt so far may have been processed by ARM.
@@ -377,10 +440,16 @@ impl ArmClient {
         };
         loop {
             attempt += 1;
+            if let Err(cancelled) = self.inner.pacer.admit(budget.as_ref(), &self.cancel).await {
+                return Err(outcome(cancelled, reached));
+            }
             let result = self
                 .attempt(request, &url, &shown_url, &client_request_id, attempt)
                 .await;
-            let (err, retry_after) = match result {
+            if let Attempt::Answered(resp) = &result {
+                self.inner.pacer.observe(budget.as_ref(), &resp.headers);
+            }
+            let (err, retry_after, throttled) = match result {
                 Attempt::Answered(resp) if (200..300).contains(&resp.status) => return Ok(resp),
                 Attempt::Answered(resp) => {
                     let err = ServiceError::from_response(
@@ -401,11 +470,12 @@ impl ArmClient {
                         .header(headers::RETRY_AFTER)
                         .and_then(|v| headers::retry_after(v, SystemTime::now()))
                         .or_else(|| crate::resourcegraph::Quota::of(&resp).wait());
+                    let throttled = retry::is_throttling(err.status, &err.error);
                     let err = ArmError::Service(Box::new(err));
                     if !may_retry {
                         return Err(outcome(err, reached));
                     }
-                    (err, retry_after)
+                    (err, retry_after, throttled)
                 }
                 Attempt::Failed {
                     error,
@@ -421,7 +491,7 @@ impl ArmClient {
                     if !retryable {
                         return Err(outcome(error, reached));
                     }
-                    (error, None)
+                    (error, None, false)
                 }
             };
             // A 429 means "not now", not "broken": under a busy token bucket a request can
@@ -435,6 +505,11 @@ impl ArmClient {
                 }
             }
             let delay = policy.delay(attempt, retry_after);
+            if throttled {
+                // The rest of the process holds this budget's requests as long as this one
+                // waits, instead of running into the same empty bucket meanwhile.
+                self.inner.pacer.throttled(budget.as_ref(), delay);
+            }
             if waited.saturating_add(delay) > policy.max_total_wait {
                 tracing::debug!(?delay, ?waited, "giving up: retry wait budget exhausted");
                 return Err(outcome(err, reached));

@@ -107,6 +107,12 @@ fn is_transient_conflict(detail: &ErrorDetail) -> bool {
     false
 }
 
+/// Whether a failed response is ARM (or Resource Graph) throttling the caller's budget, as
+/// opposed to the 429 some RPs answer for a transient conflict (CONTRACT 1.3).
+pub fn is_throttling(status: u16, detail: &ErrorDetail) -> bool {
+    status == 429 && !is_transient_conflict(detail)
+}
+
 /// Whether a failed response is worth retrying (ignoring idempotency).
 pub fn is_retryable_status(status: u16, detail: &ErrorDetail) -> bool {
     match status {

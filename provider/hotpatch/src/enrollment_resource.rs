@@ -3,9 +3,10 @@
 //! The license lives in the machine's `licenseProfiles/default` child resource, shared with
 //! ESU, Software Assurance and the product-level Windows Server subscription. Enrolling and
 //! cancelling write the `Hotpatch` product feature alone (`license_feature`), so nothing else is
-//! licensed, billed or lost because of this resource. Reads go through the machine GET
+//! licensed, billed or lost because of this resource. Reads go through the machine
 //! ([`read_machine`]), whose body mirrors the license profile next to the patch settings the
-//! status word needs, so a refresh costs one ARM read.
+//! status word needs, so a refresh costs one ARM read at most: a GET, or a row of a list page
+//! shared with the other machines of its resource group.
 //!
 //! Partial failures end deliberately (docs/resources/enrollment.md, "Reliability"):
 //!
@@ -181,15 +182,19 @@ pub(crate) fn machine_feature(machine: &Machine) -> Option<&ProductFeature> {
         .feature(HOTPATCH_FEATURE)
 }
 
-/// The one ARM read of an enrollment: the machine GET, whose body mirrors the license profile
-/// next to the patch settings the status word needs. Refresh, create's first look and every
-/// read-back after a write go through here, so a fleet-wide read can stand in for it in one
-/// place.
+/// The one ARM read of an enrollment: the machine, whose body mirrors the license profile next
+/// to the patch settings the status word needs. Refresh, the plan-time check, create's first
+/// look and every read-back after a write go through here, and here through the process's
+/// coalesced fleet reads (`fleet_reads`): a row of a shared list page when one is fresh and
+/// nothing this process wrote to the machine has ended since, else one GET. Whether an
+/// enrollment already exists (never adopt) is not taken from here but from create's own GET
+/// of the license profile.
 pub(crate) async fn read_machine(
+    data: &HotpatchData,
     arm: &ArmClient,
     machine_id: &str,
 ) -> Result<Option<Machine>, ArmError> {
-    arm.get_optional::<Machine>(machine_id, API_VERSION).await
+    data.arc_machine(arm, machine_id).await
 }
 
 /// The Hotpatch feature when it already holds an enrollment (`Enabled` or `Enabling`): what
@@ -263,7 +268,7 @@ async fn record_unfinished(
     let arm = data.arm.with_cancellation(recovery.stop.clone());
     let raise = why.raise_hint("create");
     let mut diags = Diagnostics::new();
-    match read_machine(&arm, machine_id).await {
+    match read_machine(data, &arm, machine_id).await {
         Ok(Some(machine)) => match enrolled(machine_feature(&machine)) {
             Some(feature) => {
                 let state = EnrollmentModel::from_feature(
@@ -410,7 +415,7 @@ impl Resource<HotpatchData> for EnrollmentResource {
         // Plan-time eligibility: fail before any write when the machine cannot be enrolled.
         // (An existing enrollment is checked at apply, not here: when Terraform replaces an
         // enrollment, this plan runs while the old one still exists.)
-        match read_machine(&data.arm, machine_id).await {
+        match read_machine(data, &data.arm, machine_id).await {
             Ok(None) => diags.error_at(
                 machine_path(),
                 "Arc machine not found",
@@ -443,7 +448,7 @@ impl Resource<HotpatchData> for EnrollmentResource {
     ) -> (Option<EnrollmentModel>, Diagnostics) {
         let machine_id = req.planned.machine_id.as_str();
         let arm = data.arm.with_cancellation(ctx.stop.clone());
-        let machine = match read_machine(&arm, machine_id).await {
+        let machine = match read_machine(data, &arm, machine_id).await {
             Ok(Some(m)) => m,
             Ok(None) => {
                 let d = Diagnostic::error(
@@ -495,7 +500,7 @@ impl Resource<HotpatchData> for EnrollmentResource {
     ) -> (Option<EnrollmentModel>, Diagnostics) {
         let machine_id = current.machine_id.as_str();
         let arm = data.arm.with_cancellation(ctx.stop.clone());
-        let lookup = read_machine(&arm, machine_id).await;
+        let lookup = read_machine(data, &arm, machine_id).await;
         read_outcome(current, "reading the Arc machine", lookup, |machine| {
             // Cancelled (or never enrolled) outside Terraform reads as gone, so the next plan
             // enrolls again.
@@ -611,7 +616,7 @@ async fn cancel_unfinished(
     let (recovery, _guard) = ctx.recovery();
     let arm = data.arm.with_cancellation(recovery.stop.clone());
     let mut diags = Diagnostics::new();
-    match read_machine(&arm, machine_id).await {
+    match read_machine(data, &arm, machine_id).await {
         Ok(Some(machine)) if enrolled(machine_feature(&machine)).is_some() => diags.error(
             "Hotpatch license not cancelled",
             format!("Destroy stopped waiting for the cancellation of {machine_id} ({}), and the machine still shows the Hotpatch feature enrolled, so the enrollment stays in state; the next refresh shows whether the cancellation landed.", why.describe()),

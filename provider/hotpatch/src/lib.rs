@@ -12,6 +12,7 @@ mod available_updates_data_source;
 mod eligibility;
 mod enrollment_list;
 mod enrollment_resource;
+mod fleet_reads;
 mod install_action;
 mod install_validators;
 mod kb;

@@ -6,8 +6,8 @@
 //! consistent and keeps each of them to one ARM read per machine (a GET, or one row of a list
 //! page). Whether the machine is eligible at all is the rule in `eligibility`.
 
-use armclient::models::compute::{self, VirtualMachine};
-use armclient::models::hybridcompute::{self, Machine, ProductFeature, HOTPATCH_FEATURE};
+use armclient::models::compute::VirtualMachine;
+use armclient::models::hybridcompute::{Machine, ProductFeature, HOTPATCH_FEATURE};
 use armclient::{ArmClient, ArmError, ResourceId};
 
 use crate::machine_id::MachineKind;
@@ -204,26 +204,17 @@ impl MachineFacts {
     }
 }
 
-/// Reads one machine with one GET (`None` when it does not exist). VMs are read with their
-/// instance view, which carries the OS name and version.
+/// Reads one machine with one GET, now (`None` when it does not exist): for polls and reads
+/// right after a write. Reads that may share a list page go through
+/// `HotpatchData::machine_facts`.
 pub async fn read(
     arm: &ArmClient,
     id: &str,
     kind: MachineKind,
 ) -> Result<Option<MachineFacts>, ArmError> {
-    Ok(match kind {
-        MachineKind::Arc => arm
-            .get_optional::<Machine>(id, hybridcompute::API_VERSION)
-            .await?
-            .map(|m| MachineFacts::from_arc(&m)),
-        MachineKind::Vm => arm
-            .get_optional::<VirtualMachine>(
-                &format!("{id}?$expand=instanceView"),
-                compute::API_VERSION,
-            )
-            .await?
-            .map(|vm| MachineFacts::from_vm(&vm)),
-    })
+    Ok(crate::fleet_reads::fetch(arm, id, kind)
+        .await?
+        .map(|b| b.facts()))
 }
 
 #[cfg(test)]

@@ -257,7 +257,7 @@ impl Resource<HotpatchData> for MachineSettingResource {
         let Some(data) = data else { return };
         // Plan-time checks: one read of the machine, before any write.
         let arm = data.arm.with_cancellation(ctx.stop.clone());
-        let facts = match machine_facts::read(&arm, &machine_id, kind).await {
+        let facts = match data.machine_facts(&arm, &machine_id, kind).await {
             Ok(Some(f)) => f,
             Ok(None) => {
                 diags.error_at(
@@ -317,7 +317,7 @@ impl Resource<HotpatchData> for MachineSettingResource {
             Err(e) => return (None, Diagnostic::error("Invalid machine id", e).into()),
         };
         let arm = data.arm.with_cancellation(ctx.stop.clone());
-        let lookup = machine_facts::read(&arm, machine_id, kind).await;
+        let lookup = data.machine_facts(&arm, machine_id, kind).await;
         read_outcome(current, "reading the machine", lookup, |facts| {
             Some(MachineSettingModel::from_facts(machine_id, &facts))
         })
@@ -401,7 +401,7 @@ impl Resource<HotpatchData> for MachineSettingResource {
         };
         // The switch is required in the state, so import reads it now (one GET).
         let arm = data.arm.with_cancellation(ctx.stop.clone());
-        match machine_facts::read(&arm, machine_id, kind).await {
+        match data.machine_facts(&arm, machine_id, kind).await {
             Ok(Some(facts)) => {
                 let state = MachineSettingModel::from_facts(machine_id, &facts);
                 (Some(state), Diagnostics::new())

@@ -10,7 +10,6 @@ use armclient::models::{compute, hybridcompute};
 use tfframework::{AttributePath, Diagnostic, Diagnostics, Known};
 
 use crate::arm_diag::arm_error_at;
-use crate::machine_facts;
 use crate::machine_id::{machine_kind, MachineKind};
 use crate::provider_data::HotpatchData;
 
@@ -69,7 +68,7 @@ pub async fn check_exists(
         return Diagnostics::new();
     };
     let path = AttributePath::attr(attribute);
-    match machine_facts::read(&data.arm, id, kind).await {
+    match data.machine_facts(&data.arm, id, kind).await {
         Ok(Some(_)) => Diagnostics::new(),
         Ok(None) => Diagnostic::error(
             "Machine not found",

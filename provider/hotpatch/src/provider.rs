@@ -58,10 +58,7 @@ impl Provider for HotpatchProvider {
             d.error("Could not configure the ARM client", e.to_string());
             d
         })?;
-        Ok(HotpatchData {
-            arm,
-            subscription_id,
-        })
+        Ok(HotpatchData::new(arm, subscription_id))
     }
 
     fn resources(&self) -> Vec<Arc<dyn raw::Resource<HotpatchData>>> {

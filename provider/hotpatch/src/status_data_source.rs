@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use tfframework::{AttributePath, Context, DataSource, Diagnostics, Model};
 
 use crate::arm_diag::arm_error_at;
-use crate::machine_facts::{self, MachineFacts};
+use crate::machine_facts::MachineFacts;
 use crate::machine_id::{machine_kind, AnyMachineId};
 use crate::provider_data::HotpatchData;
 
@@ -120,7 +120,7 @@ impl DataSource<HotpatchData> for StatusDataSource {
                 return (None, diags);
             }
         };
-        match machine_facts::read(&data.arm, &machine_id, kind).await {
+        match data.machine_facts(&data.arm, &machine_id, kind).await {
             Ok(Some(facts)) => (Some(StatusModel::of(machine_id, &facts)), diags),
             Ok(None) => {
                 diags.error_at(
