@@ -178,6 +178,9 @@ pub struct ChaosConfig {
     pub method: Option<String>,
     /// Case-insensitive substring of the path; `None` = any.
     pub path_contains: Option<String>,
+    /// Case-insensitive substrings of paths chaos leaves alone (e.g. one machine whose
+    /// scenario a test scripts with explicit faults).
+    pub path_excludes: Vec<String>,
     pub rates: ChaosRates,
     /// Raw `Retry-After` values for `throttle_with_retry_after`, one picked per request
     /// (hostile values such as `1e20` or an HTTP-date are allowed).
@@ -193,6 +196,7 @@ impl Default for ChaosConfig {
             enabled: true,
             method: None,
             path_contains: None,
+            path_excludes: Vec::new(),
             rates: ChaosRates::default(),
             retry_after: vec!["1".into()],
             slow_lro_ms: 3_000,
@@ -239,14 +243,25 @@ impl ChaosConfig {
         Ok(())
     }
 
+    /// Leaves the paths under `excluded` alone (case-insensitive substring).
+    pub fn excluding(mut self, excluded: &str) -> Self {
+        self.path_excludes.push(excluded.to_string());
+        self
+    }
+
     fn matches(&self, method: &str, path: &str) -> bool {
+        let path = path.to_lowercase();
         self.method
             .as_deref()
             .is_none_or(|m| m.eq_ignore_ascii_case(method))
             && self
                 .path_contains
                 .as_deref()
-                .is_none_or(|p| path.to_lowercase().contains(&p.to_lowercase()))
+                .is_none_or(|p| path.contains(&p.to_lowercase()))
+            && !self
+                .path_excludes
+                .iter()
+                .any(|p| path.contains(&p.to_lowercase()))
     }
 }
 
@@ -444,7 +459,8 @@ mod tests {
             ..ChaosRates::default()
         };
         let mut c =
-            Chaos::new(ChaosConfig::new(1, all).matching(Some("get"), Some("Machines"))).unwrap();
+            Chaos::new(ChaosConfig::new(1, all.clone()).matching(Some("get"), Some("Machines")))
+                .unwrap();
         assert!(c
             .decide("GET", "/x/machines/a", "", RequestKind::Read)
             .is_some());
@@ -452,6 +468,23 @@ mod tests {
             .decide("GET", "/x/schedules/a", "", RequestKind::Read)
             .is_none());
         assert_eq!(c.stats.requests.get(&RequestKind::Read), Some(&1));
+        let mut spared = Chaos::new(
+            ChaosConfig::new(1, all)
+                .matching(Some("get"), Some("Machines"))
+                .excluding("/MACHINES/b"),
+        )
+        .unwrap();
+        assert!(spared
+            .decide(
+                "GET",
+                "/x/machines/b/licenseProfiles/default",
+                "",
+                RequestKind::Read
+            )
+            .is_none());
+        assert!(spared
+            .decide("GET", "/x/machines/a", "", RequestKind::Read)
+            .is_some());
         c.config.enabled = false;
         assert!(c
             .decide("GET", "/x/machines/a", "", RequestKind::Read)
