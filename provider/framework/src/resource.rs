@@ -6,6 +6,7 @@
 //! block (schema, carried from configuration into plan and state, deadline of each operation),
 //! and identities.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -355,6 +356,20 @@ where
     }
 }
 
+/// Whether an update changes nothing but the `timeouts` block. The block is the framework's,
+/// not the remote object's, so such an update has nothing to write: the planned state is the
+/// new state and the resource's `update` is not called (every resource would otherwise have to
+/// tell this case apart itself).
+fn only_timeouts_changed(prior: &Value, planned: &Value) -> bool {
+    fn others(o: &BTreeMap<String, Value>) -> impl Iterator<Item = (&String, &Value)> {
+        o.iter().filter(|(name, _)| name.as_str() != TIMEOUTS)
+    }
+    match (prior, planned) {
+        (Value::Object(prior), Value::Object(planned)) => others(prior).eq(others(planned)),
+        _ => false,
+    }
+}
+
 impl<R> Adapter<R> {
     async fn apply<D>(
         &self,
@@ -367,6 +382,9 @@ impl<R> Adapter<R> {
         D: Send + Sync + 'static,
         R: Resource<D>,
     {
+        if op == Operation::Update && only_timeouts_changed(req.prior, req.planned) {
+            return (Some(req.planned.clone()), Diagnostics::new());
+        }
         let decoded = (|| {
             Ok::<_, Diagnostic>((
                 decode_optional::<R::Model>(req.prior, "prior state")?,

@@ -336,7 +336,7 @@ impl Resource<HotpatchData> for MachineSettingResource {
             Err(diag) => return (prior, diag.into()),
         };
         if let Some(p) = &prior {
-            // Only the `timeouts` block changed: there is nothing to write.
+            // The machine already shows the planned settings: there is nothing to write.
             let shown = d.shown_by(
                 Some(p.hotpatching_enabled),
                 p.patch_mode.as_deref(),

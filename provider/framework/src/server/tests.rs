@@ -1295,3 +1295,29 @@ async fn numbers_keep_every_digit_from_stored_state_through_plan_and_apply() {
         );
     }
 }
+
+/// An update that changes only the `timeouts` block reaches no resource code: the planned state
+/// (with the new timeouts) is the new state. Any other change still calls the resource.
+#[tokio::test]
+async fn an_update_of_only_the_timeouts_block_writes_nothing() {
+    let (s, _) = configured().await;
+    let prior = prior_state();
+    let timeouts = object([
+        ("create", Value::Null),
+        ("read", Value::Null),
+        ("update", Value::string("90m")),
+        ("delete", Value::Null),
+    ]);
+    let mut planned = prior.clone();
+    *planned.attr_mut("timeouts").unwrap() = timeouts.clone();
+    let resp = apply(&s, &prior, &planned, &planned).await;
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+    let state = undv(&resp.new_state, &thing_type());
+    assert_eq!(state.attr("status"), Some(&Value::string("ready")));
+    assert_eq!(state.attr("timeouts"), Some(&timeouts));
+
+    *planned.attr_mut("size").unwrap() = num(3);
+    let resp = apply(&s, &prior, &planned, &planned).await;
+    let state = undv(&resp.new_state, &thing_type());
+    assert_eq!(state.attr("status"), Some(&Value::string("updated")));
+}

@@ -273,10 +273,6 @@ impl Resource<HotpatchData> for DynamicScopeResource {
         data: &HotpatchData,
         req: ApplyRequest<'_, DynamicScopeModel>,
     ) -> (Option<DynamicScopeModel>, Diagnostics) {
-        // Only the timeouts block changed: nothing to write.
-        if req.prior == Some(req.planned) {
-            return (Some(req.planned.clone()), Diagnostics::new());
-        }
         // Scope and name force replacement, so the prior's id is the planned one.
         self.write(ctx, data, req.planned, "updating the dynamic scope")
             .await

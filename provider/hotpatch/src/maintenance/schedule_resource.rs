@@ -362,10 +362,6 @@ impl Resource<HotpatchData> for MaintenanceScheduleResource {
         data: &HotpatchData,
         req: ApplyRequest<'_, MaintenanceScheduleModel>,
     ) -> (Option<MaintenanceScheduleModel>, Diagnostics) {
-        // Only the timeouts block changed: nothing to write.
-        if req.prior == Some(req.planned) {
-            return (Some(req.planned.clone()), Diagnostics::new());
-        }
         self.write(ctx, data, req.planned, "updating the maintenance schedule")
             .await
             .updated(req.prior)
