@@ -107,11 +107,11 @@ impl Action<HotpatchData> for AssessAction {
 
     async fn plan(
         &self,
-        _ctx: &Context,
+        ctx: &Context,
         data: Option<&HotpatchData>,
         config: &AssessConfigPlan,
     ) -> Diagnostics {
-        machine_target::check_exists(data, &config.machine_id, AssessConfig::MACHINE_ID).await
+        machine_target::check_exists(ctx, data, &config.machine_id, AssessConfig::MACHINE_ID).await
     }
 
     async fn invoke(

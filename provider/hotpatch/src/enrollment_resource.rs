@@ -394,7 +394,7 @@ impl Resource<HotpatchData> for EnrollmentResource {
 
     async fn modify_plan(
         &self,
-        _ctx: &Context,
+        ctx: &Context,
         data: Option<&HotpatchData>,
         req: PlanRequest<'_, EnrollmentModel>,
         planned: &mut EnrollmentModelPlan,
@@ -415,7 +415,7 @@ impl Resource<HotpatchData> for EnrollmentResource {
         // Plan-time eligibility: fail before any write when the machine cannot be enrolled.
         // (An existing enrollment is checked at apply, not here: when Terraform replaces an
         // enrollment, this plan runs while the old one still exists.)
-        match read_machine(data, &data.arm, machine_id).await {
+        match read_machine(data, &data.arm_for(ctx), machine_id).await {
             Ok(None) => diags.error_at(
                 machine_path(),
                 "Arc machine not found",

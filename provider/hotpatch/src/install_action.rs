@@ -242,11 +242,11 @@ impl Action<HotpatchData> for InstallAction {
 
     async fn plan(
         &self,
-        _ctx: &Context,
+        ctx: &Context,
         data: Option<&HotpatchData>,
         config: &InstallConfigPlan,
     ) -> Diagnostics {
-        machine_target::check_exists(data, &config.machine_id, InstallConfig::MACHINE_ID).await
+        machine_target::check_exists(ctx, data, &config.machine_id, InstallConfig::MACHINE_ID).await
     }
 
     async fn invoke(

@@ -7,7 +7,7 @@
 //! an id fails `terraform plan` instead of a run the service already accepted).
 
 use armclient::models::{compute, hybridcompute};
-use tfframework::{AttributePath, Diagnostic, Diagnostics, Known};
+use tfframework::{AttributePath, Context, Diagnostic, Diagnostics, Known};
 
 use crate::arm_diag::arm_error_at;
 use crate::machine_id::{machine_kind, MachineKind};
@@ -57,6 +57,7 @@ impl MachineTarget {
 /// run. Says nothing while the provider or the id is not known yet, or when the id is
 /// malformed (its validator reports that).
 pub async fn check_exists(
+    ctx: &Context,
     data: Option<&HotpatchData>,
     id: &Known<String>,
     attribute: &str,
@@ -68,7 +69,7 @@ pub async fn check_exists(
         return Diagnostics::new();
     };
     let path = AttributePath::attr(attribute);
-    match data.machine_facts(&data.arm, id, kind).await {
+    match data.machine_facts(&data.arm_for(ctx), id, kind).await {
         Ok(Some(_)) => Diagnostics::new(),
         Ok(None) => Diagnostic::error(
             "Machine not found",

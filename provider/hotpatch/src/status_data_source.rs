@@ -106,7 +106,7 @@ impl DataSource<HotpatchData> for StatusDataSource {
 
     async fn read(
         &self,
-        _ctx: &Context,
+        ctx: &Context,
         data: &HotpatchData,
         config: &StatusModel,
     ) -> (Option<StatusModel>, Diagnostics) {
@@ -120,7 +120,10 @@ impl DataSource<HotpatchData> for StatusDataSource {
                 return (None, diags);
             }
         };
-        match data.machine_facts(&data.arm, &machine_id, kind).await {
+        match data
+            .machine_facts(&data.arm_for(ctx), &machine_id, kind)
+            .await
+        {
             Ok(Some(facts)) => (Some(StatusModel::of(machine_id, &facts)), diags),
             Ok(None) => {
                 diags.error_at(
