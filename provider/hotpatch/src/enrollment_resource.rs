@@ -265,7 +265,7 @@ async fn record_unfinished(
     why: &Unfinished,
 ) -> (Option<EnrollmentModel>, Diagnostics) {
     let (recovery, _guard) = ctx.recovery();
-    let arm = data.arm.with_cancellation(recovery.stop.clone());
+    let arm = data.arm_for(&recovery);
     let raise = why.raise_hint("create");
     let mut diags = Diagnostics::new();
     match read_machine(data, &arm, machine_id).await {
@@ -447,7 +447,7 @@ impl Resource<HotpatchData> for EnrollmentResource {
         req: ApplyRequest<'_, EnrollmentModel>,
     ) -> (Option<EnrollmentModel>, Diagnostics) {
         let machine_id = req.planned.machine_id.as_str();
-        let arm = data.arm.with_cancellation(ctx.stop.clone());
+        let arm = data.arm_for(ctx);
         let machine = match read_machine(data, &arm, machine_id).await {
             Ok(Some(m)) => m,
             Ok(None) => {
@@ -499,7 +499,7 @@ impl Resource<HotpatchData> for EnrollmentResource {
         current: &EnrollmentModel,
     ) -> (Option<EnrollmentModel>, Diagnostics) {
         let machine_id = current.machine_id.as_str();
-        let arm = data.arm.with_cancellation(ctx.stop.clone());
+        let arm = data.arm_for(ctx);
         let lookup = read_machine(data, &arm, machine_id).await;
         read_outcome(current, "reading the Arc machine", lookup, |machine| {
             // Cancelled (or never enrolled) outside Terraform reads as gone, so the next plan
@@ -529,7 +529,7 @@ impl Resource<HotpatchData> for EnrollmentResource {
     ) -> Diagnostics {
         let machine_id = prior.machine_id.as_str();
         let path = license_profile_path(machine_id);
-        let arm = data.arm.with_cancellation(ctx.stop.clone());
+        let arm = data.arm_for(ctx);
         let existing: Option<LicenseProfile> = match arm.get_optional(&path, API_VERSION).await {
             Ok(p) => p,
             Err(e) => return op_error(ctx, "reading the license profile", &e).into(),
@@ -614,7 +614,7 @@ async fn cancel_unfinished(
     why: &Unfinished,
 ) -> Diagnostics {
     let (recovery, _guard) = ctx.recovery();
-    let arm = data.arm.with_cancellation(recovery.stop.clone());
+    let arm = data.arm_for(&recovery);
     let mut diags = Diagnostics::new();
     match read_machine(data, &arm, machine_id).await {
         Ok(Some(machine)) if enrolled(machine_feature(&machine)).is_some() => diags.error(

@@ -256,7 +256,7 @@ impl Resource<HotpatchData> for MachineSettingResource {
         }
         let Some(data) = data else { return };
         // Plan-time checks: one read of the machine, before any write.
-        let arm = data.arm.with_cancellation(ctx.stop.clone());
+        let arm = data.arm_for(ctx);
         let facts = match data.machine_facts(&arm, &machine_id, kind).await {
             Ok(Some(f)) => f,
             Ok(None) => {
@@ -316,7 +316,7 @@ impl Resource<HotpatchData> for MachineSettingResource {
             Ok(k) => k,
             Err(e) => return (None, Diagnostic::error("Invalid machine id", e).into()),
         };
-        let arm = data.arm.with_cancellation(ctx.stop.clone());
+        let arm = data.arm_for(ctx);
         let lookup = data.machine_facts(&arm, machine_id, kind).await;
         read_outcome(current, "reading the machine", lookup, |facts| {
             Some(MachineSettingModel::from_facts(machine_id, &facts))
@@ -359,7 +359,7 @@ impl Resource<HotpatchData> for MachineSettingResource {
             Ok(k) => k,
             Err(e) => return Diagnostic::error("Invalid machine id", e).into(),
         };
-        let arm = data.arm.with_cancellation(ctx.stop.clone());
+        let arm = data.arm_for(ctx);
         match machine_facts::read(&arm, &prior.machine_id, kind).await {
             // Gone, or already off: nothing to turn off.
             Ok(None) => return Diagnostics::new(),
@@ -400,7 +400,7 @@ impl Resource<HotpatchData> for MachineSettingResource {
             }
         };
         // The switch is required in the state, so import reads it now (one GET).
-        let arm = data.arm.with_cancellation(ctx.stop.clone());
+        let arm = data.arm_for(ctx);
         match data.machine_facts(&arm, machine_id, kind).await {
             Ok(Some(facts)) => {
                 let state = MachineSettingModel::from_facts(machine_id, &facts);

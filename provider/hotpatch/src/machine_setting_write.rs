@@ -213,7 +213,7 @@ async fn wait_evaluated(
 /// read back with a fresh context (the operation's may be over).
 async fn read_back(ctx: &Context, data: &HotpatchData, d: &Desired, why: &Unfinished) -> Outcome {
     let (recovery, _guard) = ctx.recovery();
-    let arm = data.arm.with_cancellation(recovery.stop.clone());
+    let arm = data.arm_for(&recovery);
     match machine_facts::read(&arm, &d.machine_id, d.kind).await {
         Ok(Some(facts)) if landed(d, &facts) => {
             let state = MachineSettingModel::from_facts(&d.machine_id, &facts);
@@ -306,7 +306,7 @@ fn evaluated(d: &Desired, facts: MachineFacts, lost: Option<&ArmError>) -> Outco
 
 /// Writes the Arc patch settings and waits for the evaluation.
 async fn apply_arc(ctx: &Context, data: &HotpatchData, d: &Desired) -> Outcome {
-    let arm = data.arm.with_cancellation(ctx.stop.clone());
+    let arm = data.arm_for(ctx);
     let request = match arc_patch_request(d) {
         Ok(r) => r,
         Err(e) => return Outcome::NotWritten(arm_error("preparing the machine update", &e).into()),
@@ -332,7 +332,7 @@ async fn apply_arc(ctx: &Context, data: &HotpatchData, d: &Desired) -> Outcome {
 
 /// Writes the VM patch settings with `If-Match` on the etag just read.
 async fn apply_vm(ctx: &Context, data: &HotpatchData, d: &Desired) -> Outcome {
-    let arm = data.arm.with_cancellation(ctx.stop.clone());
+    let arm = data.arm_for(ctx);
     let current: VirtualMachine = match arm.get(&d.machine_id, compute::API_VERSION).await {
         Ok(vm) => vm,
         Err(e) => {

@@ -24,7 +24,7 @@
 //!     machine assigned to it in between.
 
 use armclient::models::maintenance::API_VERSION;
-use armclient::{ArmClient, ArmError};
+use armclient::ArmError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tfframework::{Context, Diagnostic, Diagnostics};
@@ -33,11 +33,6 @@ use super::ids::recorded;
 use crate::already_exists::already_exists;
 use crate::arm_diag::{arm_error, delete_outcome, op_error, read_outcome};
 use crate::provider_data::HotpatchData;
-
-/// The provider's ARM client, cancelled with `ctx`.
-pub fn arm(ctx: &Context, data: &HotpatchData) -> ArmClient {
-    data.arm_for(ctx)
-}
 
 /// How a write ended, as the resource records it.
 #[derive(Debug)]
@@ -86,7 +81,7 @@ where
     T: DeserializeOwned,
     S: Clone + PartialEq,
 {
-    let error = match arm(ctx, data).put::<B, T>(id, API_VERSION, body).await {
+    let error = match data.arm_for(ctx).put::<B, T>(id, API_VERSION, body).await {
         Ok(object) => return Written::Recorded(state_of(&object), Diagnostics::new()),
         Err(e) => e,
     };
@@ -95,7 +90,8 @@ where
         return Written::NotWritten(failed.into());
     }
     let (recovery, _guard) = ctx.recovery();
-    let read_back = arm(&recovery, data)
+    let read_back = data
+        .arm_for(&recovery)
         .get_optional::<T>(id, API_VERSION)
         .await;
     match read_back {
@@ -145,7 +141,7 @@ pub async fn ensure_absent(
     type_name: &str,
     identity: &[(&str, &str)],
 ) -> Result<(), Diagnostic> {
-    match arm(ctx, data)
+    match data.arm_for(ctx)
         .get_optional::<serde_json::Value>(id, API_VERSION)
         .await
     {
@@ -171,7 +167,7 @@ pub async fn get_for_import<T: DeserializeOwned>(
     id: &str,
     what: &str,
 ) -> Result<T, Diagnostic> {
-    match arm(ctx, data).get_optional::<T>(id, API_VERSION).await {
+    match data.arm_for(ctx).get_optional::<T>(id, API_VERSION).await {
         Ok(Some(object)) => Ok(object),
         Ok(None) => Err(Diagnostic::error(
             "Cannot import non-existent remote object",
@@ -187,7 +183,7 @@ pub async fn get<T: DeserializeOwned>(
     data: &HotpatchData,
     id: &str,
 ) -> Result<Option<T>, ArmError> {
-    arm(ctx, data).get_optional::<T>(id, API_VERSION).await
+    data.arm_for(ctx).get_optional::<T>(id, API_VERSION).await
 }
 
 /// Refreshes one object by the id its state records: gone → `None` (Terraform plans it
@@ -218,7 +214,7 @@ pub async fn delete_recorded(
     doing: &str,
 ) -> Diagnostics {
     match recorded(recorded_id, type_name) {
-        Ok(id) => delete_outcome(doing, arm(ctx, data).delete(id, API_VERSION).await),
+        Ok(id) => delete_outcome(doing, data.arm_for(ctx).delete(id, API_VERSION).await),
         Err(d) => d.into(),
     }
 }

@@ -16,7 +16,6 @@
 use armclient::models::compute::{self, VirtualMachine, VIRTUAL_MACHINE_TYPE};
 use tfframework::{AttributePath, Context, Diagnostic};
 
-use super::arm_calls::arm;
 use crate::machine_id::{machine_kind, MachineKind};
 use crate::provider_data::HotpatchData;
 
@@ -36,7 +35,8 @@ pub async fn vm_with_hotpatch(
     if machine_kind(machine_id).ok()? != MachineKind::Vm {
         return None;
     }
-    let vm = arm(ctx, data)
+    let vm = data
+        .arm_for(ctx)
         .get_optional::<VirtualMachine>(machine_id, compute::API_VERSION)
         .await
         .ok()??;
